@@ -1,0 +1,48 @@
+#!/usr/bin/env -S npx tsx
+/** The one entry point of the image: `thurkube <command>`. */
+import { allCrdsYaml } from '../shared/crd/yaml.js';
+
+const USAGE = `Usage: thurkube <command> [options]
+
+Commands:
+  crd          print all thurkube CRDs as one YAML stream (thurkube crd | kubectl apply -f -)
+
+Run "thurkube <command> --help" for the options of a command.`;
+
+interface Command {
+  help: string;
+  run(args: string[]): Promise<number> | number;
+}
+
+const commands: Record<string, Command> = {
+  crd: {
+    help: `Usage: thurkube crd
+
+Prints the CustomResourceDefinitions of all eight thurkube kinds as one multi-document YAML
+stream, generated from the schema package. Example: thurkube crd | kubectl apply -f -`,
+    run() {
+      process.stdout.write(allCrdsYaml());
+      return 0;
+    },
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`thurkube: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

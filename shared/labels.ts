@@ -1,0 +1,32 @@
+/** Labels, annotations and other keys written on objects; identical to the Rust original's. */
+import { GROUP } from './api.js';
+
+export const FIELD_MANAGER = 'thurkube';
+export const FINALIZER = `${GROUP}/finalizer`;
+
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'thurkube';
+export const LABEL_AGENTJOB = `${GROUP}/agentjob`;
+export const LABEL_AGENTJOB_NAMESPACE = `${GROUP}/agentjob-namespace`;
+export const LABEL_OWNER_UID = `${GROUP}/owner-uid`;
+
+/** On an AgentRuntime, AgentAuth or AgentRole: fill it into AgentJobs that omit that reference. */
+export const ANNOTATION_DEFAULT = `${GROUP}/default`;
+/** On a scheduled AgentJob: each new value starts one run now. */
+export const ANNOTATION_RUN_NOW = `${GROUP}/run-now`;
+
+export interface ChildOwner {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+/** The labels every child of an AgentJob carries; the controller finds its children by them. */
+export function childLabels(owner: ChildOwner): Record<string, string> {
+  return {
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_AGENTJOB]: owner.name,
+    [LABEL_AGENTJOB_NAMESPACE]: owner.namespace,
+    [LABEL_OWNER_UID]: owner.uid,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Names of the children the controller creates for an AgentJob N in namespace NS. They match the
+ * Rust original so that clusters can switch, and they decide how long N may be.
+ */
+export const configMapName = (agentJob: string) => `${agentJob}-config`;
+export const jobName = (agentJob: string, configHash: string) => `${agentJob}-${configHash}`;
+export const cronJobName = (agentJob: string) => agentJob;
+export const dataClaimName = (agentJob: string) => `${agentJob}-data`;
+export const runnerServiceAccountName = (agentJob: string) => `${agentJob}-runner`;
+export const clusterRbacName = (namespace: string, agentJob: string) => `thurkube-${namespace}-${agentJob}`;
+/** A run started by the run-now annotation: `N-now-` plus 5 hex digits of the annotation value. */
+export const runNowJobName = (agentJob: string, digest: string) => `${agentJob}-now-${digest.slice(0, 5)}`;
+
+export const CONFIG_HASH_LENGTH = 16;
+/** Job names become a pod label value (batch.kubernetes.io/job-name): at most 63 characters. */
+export const MAX_JOB_NAME = 63;
+/** Kubernetes caps CronJob names at 52 so that the Jobs it names by time still fit in 63. */
+export const MAX_CRONJOB_NAME = 52;
+/** One-shot: `N-<16 hex>` must fit in 63. */
+export const MAX_ONE_SHOT_NAME = MAX_JOB_NAME - 1 - CONFIG_HASH_LENGTH;
+/** Scheduled: the CronJob is `N`, and run-now Jobs `N-now-xxxxx` are 10 characters longer. */
+export const MAX_SCHEDULED_NAME = Math.min(MAX_CRONJOB_NAME, MAX_JOB_NAME - 11);
+
+export function maxAgentJobName(scheduled: boolean): number {
+  return scheduled ? MAX_SCHEDULED_NAME : MAX_ONE_SHOT_NAME;
+}

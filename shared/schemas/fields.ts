@@ -1,0 +1,49 @@
+import * as v from 'valibot';
+
+/**
+ * Extra facts a CRD needs that valibot cannot express by itself. The CRD generator reads them from
+ * `v.metadata(...)`; validation at run time uses the matching `v.check` written beside them, so the
+ * API server and our own code enforce the same rule.
+ */
+export type CrdHints = {
+  /** CEL rules (`x-kubernetes-validations`) the API server enforces without our webhook. */
+  celRules?: { rule: string; message?: string; messageExpression?: string }[];
+  /** A Kubernetes quantity or port: the API server stores it as given, integer or string. */
+  intOrString?: boolean;
+  /** OpenAPI string format, e.g. `date-time`. */
+  format?: string;
+  /** `x-kubernetes-list-type`: `map` lists merge by key under server-side apply. */
+  listType?: 'atomic' | 'set' | 'map';
+  listMapKeys?: string[];
+};
+
+export const hints = <TInput>(value: CrdHints) => v.metadata<TInput, CrdHints>(value);
+
+/** The name of another object in the same namespace. */
+export const objectName = (description: string) =>
+  v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.description(description));
+
+/** A string that must say something when present. */
+export const nonEmpty = (description: string) =>
+  v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.description(description));
+
+export const text = (description: string) => v.pipe(v.string(), v.description(description));
+
+export const flag = (description: string) => v.pipe(v.boolean(), v.description(description));
+
+export const stringList = (description: string, itemDescription = 'One entry.') =>
+  v.pipe(v.array(v.pipe(v.string(), v.description(itemDescription))), v.description(description));
+
+export const integer = (description: string, min?: number) =>
+  min === undefined
+    ? v.pipe(v.number(), v.integer('must be a whole number'), v.description(description))
+    : v.pipe(
+        v.number(),
+        v.integer('must be a whole number'),
+        v.minValue(min, `must be at least ${min}`),
+        v.description(description),
+      );
+
+/** RFC 3339 timestamp as the API server writes it. */
+export const timestamp = (description: string) =>
+  v.pipe(v.string(), hints({ format: 'date-time' }), v.description(description));
