@@ -6,7 +6,20 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{shared,admission,controller,certs,scripts}/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
+          include: ['{shared,admission,controller,certs,scripts,test/cluster}/**/*.test.ts'],
+        },
+      },
+      {
+        // Suites that run against a real control plane (test/cluster); one cluster per run.
+        test: {
+          name: 'cluster',
+          sequence: { groupOrder: 1 },
+          include: ['test/{integration,e2e}/**/*.test.ts'],
+          globalSetup: ['test/cluster/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          maxWorkers: 2,
         },
       },
     ],

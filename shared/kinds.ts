@@ -96,11 +96,16 @@ export const KINDS: Record<KindName, KindDefinition> = {
     ],
     rootRules: [
       {
-        rule: `self.metadata.name.size() <= (has(self.spec.schedule) ? ${MAX_SCHEDULED_NAME} : ${MAX_ONE_SHOT_NAME})`,
-        messageExpression:
-          `'metadata.name: "' + self.metadata.name + '" is ' + string(self.metadata.name.size()) + ' characters; ' + ` +
-          `(has(self.spec.schedule) ? 'a scheduled AgentJob names its CronJob after itself, so at most ${MAX_SCHEDULED_NAME}' ` +
-          `: 'a one-shot AgentJob names its Job N-<16 hex digits>, so at most ${MAX_ONE_SHOT_NAME}') + ' characters are allowed'`,
+        rule: `has(self.spec.schedule) || self.metadata.name.size() <= ${MAX_ONE_SHOT_NAME}`,
+        message:
+          `metadata.name: a one-shot AgentJob names its Job N-<16 hex digits>, ` +
+          `so its name may have at most ${MAX_ONE_SHOT_NAME} characters`,
+      },
+      {
+        rule: `!has(self.spec.schedule) || self.metadata.name.size() <= ${MAX_SCHEDULED_NAME}`,
+        message:
+          `metadata.name: a scheduled AgentJob names its CronJob N, ` +
+          `so its name may have at most ${MAX_SCHEDULED_NAME} characters`,
       },
     ],
   },

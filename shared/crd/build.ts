@@ -23,10 +23,8 @@ export function buildCrd(kind: KindName): CustomResourceDefinition {
       description: `Versioned schema of this object: ${API_VERSION}.`,
     },
     kind: { type: 'string', description: `Kind of this object: ${kind}.` },
-    metadata: {
-      type: 'object',
-      description: 'Standard object metadata: name, namespace, labels, annotations.',
-    },
+    // The API server owns metadata's schema and forbids describing it here.
+    metadata: { type: 'object' },
     spec: toOpenApi(def.spec, 'spec'),
   };
   if (def.status) properties.status = toOpenApi(def.status, 'status');

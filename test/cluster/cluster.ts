@@ -1,0 +1,245 @@
+/**
+ * A real single-node Kubernetes control plane on loopback: etcd, kube-apiserver (TLS, RBAC,
+ * admission webhooks, PodSecurity, ServiceAccount), kube-controller-manager, kube-scheduler and kwok
+ * with one fake node. Every component binds to 127.0.0.1 on a free port; state lives in one
+ * directory; every process runs in its own group and is stopped by the pid recorded here.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Binaries, ensureBinaries } from './binaries.js';
+import { clientsFor, kubeConfigFrom } from './client.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { writeKwokStages } from './kwok-stages.js';
+import { writeClusterPki } from './pki.js';
+import { freePorts } from './ports.js';
+import { isAlive, type Started, sleep, startProcess, stopProcess, waitReady } from './processes.js';
+import { VERSIONS } from './versions.js';
+
+export const NODE_NAME = 'kwok-node-0';
+
+export interface ClusterState {
+  dir: string;
+  kubeconfig: string;
+  server: string;
+  kubernetesVersion: string;
+  binaries: Binaries;
+  processes: Started[];
+  startedAt: string;
+}
+
+const STATE_FILE = 'state.json';
+
+export function readState(dir: string): ClusterState | undefined {
+  const file = join(dir, STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as ClusterState;
+}
+
+export function isRunning(state: ClusterState): boolean {
+  return state.processes.every((p) => isAlive(p.pid));
+}
+
+export async function stopCluster(state: ClusterState, { keepState = false } = {}): Promise<void> {
+  // Reverse start order: kwok and controllers first, etcd last.
+  for (const p of [...state.processes].reverse()) await stopProcess(p.pid);
+  if (!keepState) rmSync(state.dir, { recursive: true, force: true });
+}
+
+export interface StartOptions {
+  dir: string;
+  log?: (line: string) => void;
+}
+
+export async function startCluster({ dir, log = () => {} }: StartOptions): Promise<ClusterState> {
+  const binaries = await ensureBinaries(log);
+  const started = Date.now();
+  for (const sub of ['pki', 'logs', 'etcd']) mkdirSync(join(dir, sub), { recursive: true });
+  const pkiDir = join(dir, 'pki');
+  const logs = join(dir, 'logs');
+  const pki = writeClusterPki(pkiDir);
+  const [etcdPort = 0, peerPort = 0, apiPort = 0, kcmPort = 0, schedPort = 0] = await freePorts(5);
+  const server = `https://127.0.0.1:${apiPort}`;
+  const processes: Started[] = [];
+  const state: ClusterState = {
+    dir,
+    kubeconfig: join(dir, 'kubeconfig'),
+    server,
+    kubernetesVersion: VERSIONS.kubernetes,
+    binaries,
+    processes,
+    startedAt: new Date().toISOString(),
+  };
+  const save = () => writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2));
+  const run = (name: keyof Binaries, args: string[]) => {
+    const p = startProcess(name, binaries[name], args, join(logs, `${name}.log`));
+    processes.push(p);
+    save();
+    return p;
+  };
+
+  try {
+    const etcd = run('etcd', [
+      '--name=node0',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=node0=http://127.0.0.1:${peerPort}`,
+      '--listen-metrics-urls=',
+      '--auto-compaction-retention=1',
+      '--quota-backend-bytes=4294967296',
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ]);
+    await waitReady(etcd, {
+      url: `http://127.0.0.1:${etcdPort}/health`,
+      expect: (s, b) => s === 200 && b.includes('true'),
+    });
+    log(`etcd ready on 127.0.0.1:${etcdPort}`);
+
+    const apiserver = run('kube-apiserver', [
+      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      // Loopback cannot be a `kubernetes` Service endpoint, so the apiserver must not reconcile it.
+      '--advertise-address=127.0.0.1',
+      '--endpoint-reconciler-type=none',
+      `--cert-dir=${pkiDir}`,
+      `--tls-cert-file=${pki.apiserverCert}`,
+      `--tls-private-key-file=${pki.apiserverKey}`,
+      `--client-ca-file=${pki.caCert}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki.saPub}`,
+      `--service-account-signing-key-file=${pki.saKey}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--authorization-mode=Node,RBAC',
+      '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota',
+      '--allow-privileged=true',
+      '--profiling=false',
+      '--event-ttl=1h',
+    ]);
+    const ca = readFileSync(pki.caCert, 'utf8');
+    await waitReady(apiserver, { url: `${server}/readyz`, ca }, 90_000);
+    log(`kube-apiserver ready on ${server}`);
+
+    const kubeconfigFor = (file: string, user: string) =>
+      writeKubeconfig(join(dir, file === 'admin' ? 'kubeconfig' : `${file}.kubeconfig`), {
+        server,
+        caFile: pki.caCert,
+        certFile: pki.client(file).cert,
+        keyFile: pki.client(file).key,
+        user,
+      });
+    kubeconfigFor('admin', 'thurkube-admin');
+    const kcmConfig = kubeconfigFor('kube-controller-manager', 'system:kube-controller-manager');
+    const schedConfig = kubeconfigFor('kube-scheduler', 'system:kube-scheduler');
+    const kwokConfig = kubeconfigFor('kwok', 'kwok-controller');
+
+    const kcm = run('kube-controller-manager', [
+      `--kubeconfig=${kcmConfig}`,
+      `--authentication-kubeconfig=${kcmConfig}`,
+      `--authorization-kubeconfig=${kcmConfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${kcmPort}`,
+      `--cert-dir=${join(pkiDir, 'kcm')}`,
+      '--leader-elect=false',
+      '--controllers=*',
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${pki.saKey}`,
+      `--root-ca-file=${pki.caCert}`,
+      '--cluster-name=thurkube-local',
+      // The defaults (20 qps) make the Job controller the bottleneck when tests create many Jobs.
+      '--kube-api-qps=200',
+      '--kube-api-burst=400',
+    ]);
+    const scheduler = run('kube-scheduler', [
+      `--kubeconfig=${schedConfig}`,
+      `--authentication-kubeconfig=${schedConfig}`,
+      `--authorization-kubeconfig=${schedConfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${schedPort}`,
+      `--cert-dir=${join(pkiDir, 'scheduler')}`,
+      '--leader-elect=false',
+    ]);
+    await Promise.all([
+      waitReady(kcm, { url: `https://127.0.0.1:${kcmPort}/healthz`, insecure: true }),
+      waitReady(scheduler, { url: `https://127.0.0.1:${schedPort}/healthz`, insecure: true }),
+    ]);
+    log('kube-controller-manager and kube-scheduler ready');
+
+    const stages = writeKwokStages(join(dir, 'kwok-stages.yaml'));
+    const kwok = run('kwok', [
+      `--kubeconfig=${kwokConfig}`,
+      `--config=${stages}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--node-ip=127.0.0.1',
+      '--cidr=10.244.0.0/16',
+      '--node-lease-duration-seconds=40',
+    ]);
+    await createNode(state.kubeconfig);
+    await waitForNodeReady(state.kubeconfig, kwok);
+    log(`kwok ready; node ${NODE_NAME} is Ready`);
+    await waitForServiceAccount(state.kubeconfig, 'default', 60_000);
+    log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    save();
+    return state;
+  } catch (error) {
+    await stopCluster(state, { keepState: true });
+    throw error;
+  }
+}
+
+async function createNode(kubeconfig: string): Promise<void> {
+  const { core } = clientsFor(kubeConfigFrom(kubeconfig));
+  await core.createNode({
+    body: {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: NODE_NAME,
+        annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+        labels: {
+          'kubernetes.io/hostname': NODE_NAME,
+          'kubernetes.io/os': 'linux',
+          'kubernetes.io/arch': 'amd64',
+          type: 'kwok',
+        },
+      },
+    },
+  });
+}
+
+async function waitForNodeReady(kubeconfig: string, kwok: Started): Promise<void> {
+  const { core } = clientsFor(kubeConfigFrom(kubeconfig));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (!isAlive(kwok.pid)) throw new Error(`kwok exited; see ${kwok.log}`);
+    const node = await core.readNode({ name: NODE_NAME });
+    if (node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return;
+    await sleep(250);
+  }
+  throw new Error(`node ${NODE_NAME} did not become Ready within 60s; see ${kwok.log}`);
+}
+
+/** Pods are refused in a namespace until its default ServiceAccount exists. */
+export async function waitForServiceAccount(
+  kubeconfig: string,
+  namespace: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const { core } = clientsFor(kubeConfigFrom(kubeconfig));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await core.readNamespacedServiceAccount({ name: 'default', namespace });
+      return;
+    } catch {
+      await sleep(200);
+    }
+  }
+  throw new Error(
+    `ServiceAccount default did not appear in namespace ${namespace} within ${timeoutMs / 1000}s`,
+  );
+}

@@ -1,0 +1,86 @@
+/** What a cluster test file needs: clients, the built kubectl, fresh namespaces, polling. */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { clientsFor, kubeConfigFrom } from './client.js';
+import { waitForServiceAccount } from './cluster.js';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(
+  binary: string,
+  args: string[],
+  input?: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      binary,
+      args,
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: env ?? process.env },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+export function testCluster() {
+  const kubeconfig = inject('kubeconfig');
+  const binaries = inject('binaries');
+  const kc = kubeConfigFrom(kubeconfig);
+  const clients = clientsFor(kc);
+  const created: string[] = [];
+
+  /** kubectl v1.36 from the pinned build, always against the test cluster. */
+  const kubectl = (args: string[], input?: string) =>
+    run(binaries.kubectl, ['--kubeconfig', kubeconfig, ...args], input);
+  const helm = (args: string[]) => run(binaries.helm, ['--kubeconfig', kubeconfig, ...args]);
+
+  async function newNamespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
+    const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+    await clients.core.createNamespace({
+      body: { metadata: { name, labels: { 'thurkube-test': 'true', ...labels } } },
+    });
+    created.push(name);
+    await waitForServiceAccount(kubeconfig, name);
+    return name;
+  }
+
+  async function deleteNamespaces(): Promise<void> {
+    await Promise.all(
+      created.splice(0).map((name) => clients.core.deleteNamespace({ name }).catch(() => undefined)),
+    );
+  }
+
+  return { kubeconfig, binaries, ...clients, kubectl, helm, newNamespace, deleteNamespaces };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails with `what`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
+}
