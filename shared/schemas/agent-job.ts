@@ -125,7 +125,9 @@ export const AgentJobStatus = v.pipe(
     ),
     message: v.optional(text('What is happening or what is wrong, for a person.')),
     observedGeneration: v.optional(integer('The metadata.generation this status describes.', 0)),
-    configHash: v.optional(text('First 16 hex digits of the SHA-256 of the rendered agent.json.')),
+    configHash: v.optional(
+      text('First 16 hex digits of the SHA-256 of what changes a run: the rendered agent.json and the pod.'),
+    ),
     handledRunNow: v.optional(
       text('The last value of the thurkube.thurbeen.eu/run-now annotation that started a run.'),
     ),

@@ -1,0 +1,243 @@
+/**
+ * A watch cache (client-go's reflector + store) that does not stall. client-node's informer is
+ * known to stop silently or give up on errors (its issues #364, #958, #1496, #1933); this one:
+ * - lists in pages, then watches from the list's resourceVersion with bookmarks and a server-side
+ *   timeout, and resumes each new watch from the last resourceVersion seen;
+ * - relists on 410 Gone (or an ERROR event saying so) and reports what changed meanwhile,
+ *   deletions included;
+ * - restarts after any other error with capped exponential backoff;
+ * - aborts a watch that has been silent for longer than the server could keep it open (a stall);
+ * - exposes its health (synced, last event time, relists, restarts) for /readyz and metrics.
+ */
+import { Backoff, sleep } from '../backoff.js';
+import { messageOf, ThurkubeError } from '../errors.js';
+import type { KubeClient, KubeList, KubeObject } from './client.js';
+import { type ResourceType, resourcePath } from './resources.js';
+
+export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+export interface CacheEvent<T> {
+  type: CacheEventType;
+  object: T;
+  old?: T;
+}
+
+export interface WatchCacheOptions<T> {
+  client: KubeClient;
+  type: ResourceType;
+  /** Watch one namespace only; all namespaces when unset. */
+  namespace?: string;
+  labelSelector?: string;
+  /** Trims objects before they are stored; managedFields are always dropped. */
+  transform?: (object: T) => T;
+  /** How long the server keeps one watch open. */
+  timeoutSeconds?: number;
+  pageSize?: number;
+  onError?: (message: string) => void;
+}
+
+export interface CacheHealth {
+  synced: boolean;
+  lastEventAt?: number;
+  relists: number;
+  restarts: number;
+  lastError?: string;
+}
+
+class GoneError extends Error {}
+
+export const keyOf = (o: KubeObject) =>
+  o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? '');
+
+/** Larger means newer; resourceVersions are opaque, but etcd's are integers and we only compare those. */
+function newer(a: KubeObject, b: KubeObject | undefined): boolean {
+  const x = Number(a.metadata?.resourceVersion);
+  const y = Number(b?.metadata?.resourceVersion);
+  return !b || !Number.isFinite(x) || !Number.isFinite(y) || x >= y;
+}
+
+export class WatchCache<T extends KubeObject> {
+  private readonly store = new Map<string, T>();
+  private resourceVersion = '';
+  private readonly handlers: ((event: CacheEvent<T>) => void)[] = [];
+  private readonly syncWaiters: (() => void)[] = [];
+  readonly health: CacheHealth = { synced: false, relists: 0, restarts: 0 };
+  readonly name: string;
+
+  constructor(private readonly options: WatchCacheOptions<T>) {
+    this.name = options.type.plural + (options.labelSelector ? `{${options.labelSelector}}` : '');
+  }
+
+  on(handler: (event: CacheEvent<T>) => void): this {
+    this.handlers.push(handler);
+    return this;
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.store.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.store.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  /**
+   * Records an object we just wrote (read-your-writes), unless the cache already holds a newer
+   * version. The watch event that follows then changes nothing.
+   */
+  remember(object: T): void {
+    const key = keyOf(object);
+    const current = this.store.get(key);
+    if (newer(object, current)) this.store.set(key, this.trim(object));
+  }
+
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.health.synced) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.syncWaiters.push(resolve);
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  /** Runs until `signal` aborts. Never throws. */
+  async run(signal: AbortSignal): Promise<void> {
+    const backoff = new Backoff(500, 30_000);
+    let needList = true;
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          await this.relist(signal);
+          needList = false;
+        }
+        await this.watchOnce(signal);
+        backoff.reset();
+      } catch (error) {
+        if (signal.aborted) break;
+        if (error instanceof GoneError) {
+          needList = true;
+          continue;
+        }
+        this.health.restarts += 1;
+        this.health.lastError = messageOf(error);
+        this.options.onError?.(`watch of ${this.name} failed, retrying: ${this.health.lastError}`);
+        await sleep(backoff.next(), signal);
+      }
+    }
+  }
+
+  private trim(object: T): T {
+    if (object.metadata?.managedFields) object.metadata.managedFields = undefined;
+    return this.options.transform ? this.options.transform(object) : object;
+  }
+
+  private emit(event: CacheEvent<T>): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.options.onError?.(`handler for ${this.name} threw: ${messageOf(error)}`);
+      }
+    }
+  }
+
+  private async relist(signal: AbortSignal): Promise<void> {
+    const { client, type, namespace, labelSelector, pageSize = 500 } = this.options;
+    const fresh = new Map<string, T>();
+    let next: string | undefined;
+    let version = '';
+    do {
+      const page = await client.request<KubeList<T>>('GET', resourcePath(type, { namespace }), {
+        query: { labelSelector, limit: pageSize, continue: next },
+        signal,
+      });
+      for (const item of page.items) fresh.set(keyOf(item), this.trim(item));
+      next = page.metadata.continue || undefined;
+      version = page.metadata.resourceVersion ?? version;
+    } while (next);
+
+    const previous = new Map(this.store);
+    this.store.clear();
+    for (const [key, object] of fresh) this.store.set(key, object);
+    this.resourceVersion = version;
+    if (this.health.synced) this.health.relists += 1;
+    for (const [key, object] of fresh) {
+      const old = previous.get(key);
+      if (!old) this.emit({ type: 'ADDED', object });
+      else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion)
+        this.emit({ type: 'MODIFIED', object, old });
+    }
+    for (const [key, old] of previous) if (!fresh.has(key)) this.emit({ type: 'DELETED', object: old });
+    this.health.lastEventAt = Date.now();
+    if (!this.health.synced) {
+      this.health.synced = true;
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  private async watchOnce(outer: AbortSignal): Promise<void> {
+    const { client, type, namespace, labelSelector, timeoutSeconds = 300 } = this.options;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    outer.addEventListener('abort', abort, { once: true });
+    // A watch silent for longer than the server would keep it open is stalled: drop it and resume.
+    const stallMs = (timeoutSeconds + 60) * 1000;
+    let stall = setTimeout(abort, stallMs);
+    try {
+      await client.stream(
+        resourcePath(type, { namespace }),
+        {
+          query: {
+            watch: 1,
+            resourceVersion: this.resourceVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds,
+            labelSelector,
+          },
+          signal: controller.signal,
+        },
+        (line) => {
+          clearTimeout(stall);
+          stall = setTimeout(abort, stallMs);
+          this.onWatchEvent(line as { type: string; object: T });
+        },
+      );
+    } catch (error) {
+      if (controller.signal.aborted && !outer.aborted) {
+        throw new ThurkubeError('Transient', `watch of ${this.name} was silent for ${stallMs / 1000}s`);
+      }
+      throw error;
+    } finally {
+      clearTimeout(stall);
+      outer.removeEventListener('abort', abort);
+    }
+  }
+
+  private onWatchEvent(event: { type: string; object: T }): void {
+    this.health.lastEventAt = Date.now();
+    const object = event.object;
+    if (event.type === 'ERROR') {
+      const status = object as unknown as { code?: number; message?: string };
+      if (status.code === 410) throw new GoneError(status.message ?? 'resourceVersion too old');
+      throw new ThurkubeError('Transient', `watch of ${this.name}: ${status.message ?? 'error event'}`);
+    }
+    const version = object.metadata?.resourceVersion;
+    if (version) this.resourceVersion = version;
+    if (event.type === 'BOOKMARK') return;
+    const key = keyOf(object);
+    const old = this.store.get(key);
+    if (event.type === 'DELETED') {
+      this.store.delete(key);
+      this.emit({ type: 'DELETED', object: this.trim(object) });
+      return;
+    }
+    // Our own write may already be here (remember()); never go back to an older version.
+    if (old && !newer(object, old)) return;
+    const trimmed = this.trim(object);
+    this.store.set(key, trimmed);
+    this.emit({ type: old ? 'MODIFIED' : 'ADDED', object: trimmed, old });
+  }
+}
