@@ -15,3 +15,4 @@ export * from './schemas/agent-job.js';
 export * from './schemas/core.js';
 export * from './schemas/references.js';
 export * from './validation.js';
+export * from './webhooks.js';

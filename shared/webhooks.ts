@@ -1,0 +1,122 @@
+/**
+ * The two webhook configurations, as one builder. The Helm chart renders the same objects (a test
+ * compares them), `npm start` and the tests register them by URL on loopback.
+ */
+import type {
+  AdmissionregistrationV1WebhookClientConfig,
+  V1MutatingWebhookConfiguration,
+  V1ValidatingWebhookConfiguration,
+} from '@kubernetes/client-node';
+import { GROUP, KIND_NAMES, NAMES, VERSION } from './api.js';
+
+export const WEBHOOK_CONFIGURATION_NAME = 'thurkube-admission';
+export const MUTATING_WEBHOOK_NAME = `mutate.${GROUP}`;
+export const VALIDATING_WEBHOOK_NAME = `validate.${GROUP}`;
+export const MUTATE_PATH = '/mutate';
+export const VALIDATE_PATH = '/validate';
+/** Short, so that an unreachable webhook fails `kubectl apply` quickly instead of hanging it. */
+export const WEBHOOK_TIMEOUT_SECONDS = 5;
+
+export interface WebhookTarget {
+  /** Either a URL base (https://127.0.0.1:PORT) or a Service. */
+  url?: string;
+  service?: { name: string; namespace: string; port: number };
+  caBundle?: string;
+  /** Namespaces the webhooks never see, e.g. kube-system and the release namespace. */
+  excludeNamespaces?: string[];
+  name?: string;
+}
+
+function clientConfig(target: WebhookTarget, path: string): AdmissionregistrationV1WebhookClientConfig {
+  const config: AdmissionregistrationV1WebhookClientConfig = target.url
+    ? { url: `${target.url.replace(/\/$/, '')}${path}` }
+    : {
+        service: {
+          ...(target.service ?? { name: 'thurkube-admission', namespace: 'thurkube-system', port: 443 }),
+          path,
+        },
+      };
+  if (target.caBundle) config.caBundle = target.caBundle;
+  return config;
+}
+
+function namespaceSelector(target: WebhookTarget) {
+  const excluded = target.excludeNamespaces ?? [];
+  return excluded.length === 0
+    ? {}
+    : { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }] };
+}
+
+const referencedPlurals = KIND_NAMES.filter((k) => k !== 'AgentJob').map((k) => NAMES[k].plural);
+
+export function mutatingWebhookConfiguration(target: WebhookTarget): V1MutatingWebhookConfiguration {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: {
+      name: target.name ?? WEBHOOK_CONFIGURATION_NAME,
+      labels: { 'app.kubernetes.io/part-of': 'thurkube' },
+    },
+    webhooks: [
+      {
+        name: MUTATING_WEBHOOK_NAME,
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        matchPolicy: 'Equivalent',
+        reinvocationPolicy: 'Never',
+        timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
+        clientConfig: clientConfig(target, MUTATE_PATH),
+        namespaceSelector: namespaceSelector(target),
+        rules: [
+          {
+            apiGroups: [GROUP],
+            apiVersions: [VERSION],
+            operations: ['CREATE', 'UPDATE'],
+            resources: [NAMES.AgentJob.plural],
+            scope: 'Namespaced',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function validatingWebhookConfiguration(target: WebhookTarget): V1ValidatingWebhookConfiguration {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: {
+      name: target.name ?? WEBHOOK_CONFIGURATION_NAME,
+      labels: { 'app.kubernetes.io/part-of': 'thurkube' },
+    },
+    webhooks: [
+      {
+        name: VALIDATING_WEBHOOK_NAME,
+        admissionReviewVersions: ['v1'],
+        sideEffects: 'None',
+        failurePolicy: 'Fail',
+        matchPolicy: 'Equivalent',
+        timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
+        clientConfig: clientConfig(target, VALIDATE_PATH),
+        namespaceSelector: namespaceSelector(target),
+        rules: [
+          {
+            apiGroups: [GROUP],
+            apiVersions: [VERSION],
+            operations: ['CREATE', 'UPDATE'],
+            resources: KIND_NAMES.map((k) => NAMES[k].plural),
+            scope: 'Namespaced',
+          },
+          {
+            apiGroups: [GROUP],
+            apiVersions: [VERSION],
+            operations: ['DELETE'],
+            resources: referencedPlurals,
+            scope: 'Namespaced',
+          },
+        ],
+      },
+    ],
+  };
+}
