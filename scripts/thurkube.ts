@@ -1,10 +1,12 @@
 #!/usr/bin/env -S npx tsx
 /** The one entry point of the image: `thurkube <command>`. */
+import { CONTROLLER_HELP, runController } from '../controller/main.js';
 import { allCrdsYaml } from '../shared/crd/yaml.js';
 
 const USAGE = `Usage: thurkube <command> [options]
 
 Commands:
+  controller   reconcile AgentJobs into Jobs/CronJobs and their children, and report status
   crd          print all thurkube CRDs as one YAML stream (thurkube crd | kubectl apply -f -)
 
 Run "thurkube <command> --help" for the options of a command.`;
@@ -15,6 +17,7 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  controller: { help: CONTROLLER_HELP, run: runController },
   crd: {
     help: `Usage: thurkube crd
 

@@ -40,11 +40,12 @@ export class Counter implements Metric {
 }
 
 export class Gauge implements Metric {
-  readonly type = 'gauge';
   private readonly values = new Map<string, number | (() => number)>();
+  /** `counter` for a monotonic value read from elsewhere at scrape time (e.g. watch restarts). */
   constructor(
     readonly name: string,
     readonly help: string,
+    readonly type: 'gauge' | 'counter' = 'gauge',
   ) {}
   set(labels: Labels, value: number | (() => number)): void {
     this.values.set(labelKey(labels), value);
@@ -106,6 +107,10 @@ export class Registry {
   }
   gauge(name: string, help: string): Gauge {
     return this.register(new Gauge(name, help));
+  }
+  /** A counter whose value is read by a callback when scraped. */
+  counterFunc(name: string, help: string): Gauge {
+    return this.register(new Gauge(name, help, 'counter'));
   }
   histogram(name: string, help: string, buckets?: number[]): Histogram {
     return this.register(new Histogram(name, help, buckets));

@@ -1,0 +1,47 @@
+/**
+ * Writes children with server-side apply (field manager `thurkube`), only when the cache shows
+ * the live object differs from the desired one. Objects we already own are applied with force;
+ * an object of the same name that we do not own yet is applied without force, so a conflict with
+ * another manager is reported instead of silently overwriting someone else's object.
+ */
+import { isKind } from '../shared/errors.js';
+import type { KubeObject } from '../shared/kube/client.js';
+import type { ResourceType } from '../shared/kube/resources.js';
+import type { WatchCache } from '../shared/kube/watch-cache.js';
+import { FIELD_MANAGER } from '../shared/labels.js';
+import { covers } from './compare.js';
+import type { ControllerContext } from './context.js';
+
+export type ApplyResult = 'unchanged' | 'created' | 'updated';
+
+export async function applyIfChanged(
+  ctx: ControllerContext,
+  type: ResourceType,
+  cache: WatchCache<KubeObject>,
+  desired: KubeObject,
+): Promise<ApplyResult> {
+  const live = cache.get(desired.metadata?.namespace, desired.metadata?.name ?? '');
+  if (live && covers(live, desired)) return 'unchanged';
+  const written = await ctx.client.apply(type, desired, {
+    fieldManager: FIELD_MANAGER,
+    force: live !== undefined,
+  });
+  ctx.metrics.applies.inc({ kind: type.kind });
+  cache.remember(written);
+  return live ? 'updated' : 'created';
+}
+
+/** Deletes a child; one already gone counts as done. Background propagation removes its pods. */
+export async function removeChild(
+  ctx: ControllerContext,
+  type: ResourceType,
+  namespace: string | undefined,
+  name: string,
+): Promise<void> {
+  try {
+    await ctx.client.delete(type, { namespace, name }, { propagationPolicy: 'Background' });
+    ctx.metrics.deletes.inc({ kind: type.kind });
+  } catch (error) {
+    if (!isKind(error, 'NotFound')) throw error;
+  }
+}

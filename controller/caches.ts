@@ -1,0 +1,67 @@
+/**
+ * The controller's watch caches: AgentJobs, the seven kinds they refer to, and the children,
+ * filtered by our managed-by label so memory stays flat however many other objects exist.
+ */
+import { KIND_NAMES, type ReferencedKind } from '../shared/api.js';
+import type { KubeClient, KubeObject } from '../shared/kube/client.js';
+import { ourResource, RESOURCES, type ResourceType } from '../shared/kube/resources.js';
+import { WatchCache } from '../shared/kube/watch-cache.js';
+import { LABEL_MANAGED_BY, MANAGED_BY } from '../shared/labels.js';
+
+export interface Caches {
+  agentJobs: WatchCache<KubeObject>;
+  refs: Record<ReferencedKind, WatchCache<KubeObject>>;
+  configMaps: WatchCache<KubeObject>;
+  dataClaims: WatchCache<KubeObject>;
+  serviceAccounts: WatchCache<KubeObject>;
+  jobs: WatchCache<KubeObject>;
+  cronJobs: WatchCache<KubeObject>;
+  clusterRoles: WatchCache<KubeObject>;
+  clusterRoleBindings: WatchCache<KubeObject>;
+}
+
+const OURS = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+
+/** kubectl's last-applied copy doubles the size of every object and is never read here. */
+const dropLastApplied = <T extends KubeObject>(o: T): T => {
+  if (o.metadata?.annotations?.['kubectl.kubernetes.io/last-applied-configuration']) {
+    const { 'kubectl.kubernetes.io/last-applied-configuration': _, ...rest } = o.metadata.annotations;
+    o.metadata.annotations = rest;
+  }
+  return o;
+};
+
+export function createCaches(
+  client: KubeClient,
+  onError: (message: string) => void,
+  namespace?: string,
+): Caches {
+  const make = (type: ResourceType, labelSelector?: string) =>
+    new WatchCache<KubeObject>({
+      client,
+      type,
+      namespace: type.namespaced ? namespace : undefined,
+      labelSelector,
+      transform: dropLastApplied,
+      onError,
+    });
+  const refs = Object.fromEntries(
+    KIND_NAMES.filter((k): k is ReferencedKind => k !== 'AgentJob').map((k) => [k, make(ourResource(k))]),
+  ) as Record<ReferencedKind, WatchCache<KubeObject>>;
+  return {
+    agentJobs: make(ourResource('AgentJob')),
+    refs,
+    configMaps: make(RESOURCES.configMaps, OURS),
+    dataClaims: make(RESOURCES.persistentVolumeClaims, OURS),
+    serviceAccounts: make(RESOURCES.serviceAccounts, OURS),
+    jobs: make(RESOURCES.jobs, OURS),
+    cronJobs: make(RESOURCES.cronJobs, OURS),
+    clusterRoles: make(RESOURCES.clusterRoles, OURS),
+    clusterRoleBindings: make(RESOURCES.clusterRoleBindings, OURS),
+  };
+}
+
+export function allCaches(caches: Caches): WatchCache<KubeObject>[] {
+  const { refs, ...rest } = caches;
+  return [...Object.values(rest), ...Object.values(refs)];
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { covers } from './compare.js';
+
+describe('covers', () => {
+  it('ignores fields the server added', () => {
+    expect(covers({ a: 1, b: { c: 2, d: 3 }, extra: true }, { a: 1, b: { c: 2 } })).toBe(true);
+  });
+
+  it('sees a changed value, a missing field and a different list length', () => {
+    expect(covers({ a: 1 }, { a: 2 })).toBe(false);
+    expect(covers({}, { a: 'x' })).toBe(false);
+    expect(covers({ l: [1, 2] }, { l: [1] })).toBe(false);
+    expect(covers({ l: [{ n: 'a', x: 1 }] }, { l: [{ n: 'b' }] })).toBe(false);
+  });
+
+  it('treats an empty list or object we apply as covered by an absent one', () => {
+    expect(covers({}, { env: [], emptyDir: {} })).toBe(true);
+    expect(covers({ env: [{ name: 'A' }] }, { env: [] })).toBe(false);
+  });
+
+  it('accepts a number given back as a string (quantities)', () => {
+    expect(covers({ cpu: '2' }, { cpu: 2 })).toBe(true);
+    expect(covers({ cpu: '3' }, { cpu: 2 })).toBe(false);
+  });
+
+  it('accepts false for an absent boolean the server omits', () => {
+    expect(covers({}, { suspend: false })).toBe(true);
+    expect(covers({}, { suspend: true })).toBe(false);
+  });
+});

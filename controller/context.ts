@@ -1,0 +1,15 @@
+import type { KubeClient } from '../shared/kube/client.js';
+import type { Logger } from '../shared/log.js';
+import type { Caches } from './caches.js';
+import type { EventRecorder } from './events.js';
+import type { ControllerMetrics } from './metrics.js';
+
+/** Everything a reconcile may use. Built once at start-up and passed down. */
+export interface ControllerContext {
+  client: KubeClient;
+  caches: Caches;
+  events: EventRecorder;
+  metrics: ControllerMetrics;
+  log: Logger;
+  now(): Date;
+}

@@ -1,0 +1,167 @@
+/**
+ * Wires the controller: caches -> handlers -> work queue -> reconcile, gated by leader election,
+ * with health and metrics. `startController` returns once the caches are syncing; `stop()`
+ * finishes in-flight reconciles, releases the lease and closes everything.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import { isKind, isRetryable, messageOf } from '../shared/errors.js';
+import { KubeClient } from '../shared/kube/client.js';
+import { loadKubeConfig } from '../shared/kube/config.js';
+import type { Logger } from '../shared/log.js';
+import { allCaches, type Caches, createCaches } from './caches.js';
+import type { ControllerContext } from './context.js';
+import { EventRecorder } from './events.js';
+import { wireHandlers } from './handlers.js';
+import { LeaderElector } from './leader.js';
+import { type ControllerMetrics, controllerMetrics, observeCaches } from './metrics.js';
+import { WorkQueue } from './queue.js';
+import { reconcile } from './reconcile.js';
+import { ReferenceIndex } from './ref-index.js';
+import { createHealthApp, serveHealth } from './server.js';
+
+export const CONTROLLER_NAME = 'thurkube.thurbeen.eu/controller';
+
+export interface ControllerOptions {
+  kubeconfig?: string;
+  /** Watch one namespace only; all when unset. */
+  namespace?: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity?: string;
+  concurrency: number;
+  metricsHost: string;
+  metricsPort: number;
+}
+
+export interface RunningController {
+  caches: Caches;
+  queue: WorkQueue;
+  metrics: ControllerMetrics;
+  metricsPort: number;
+  isLeader(): boolean;
+  ready(): string[];
+  stop(): Promise<void>;
+}
+
+export async function startController(options: ControllerOptions, log: Logger): Promise<RunningController> {
+  const client = new KubeClient(loadKubeConfig(options.kubeconfig));
+  const metrics = controllerMetrics();
+  client.observer = (verb, _path, status) => metrics.requests.inc({ verb, code: String(status) });
+  const identity = options.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
+  const caches = createCaches(client, (message) => log.warn(message), options.namespace);
+  const ctx: ControllerContext = {
+    client,
+    caches,
+    events: new EventRecorder(client, CONTROLLER_NAME, identity, log),
+    metrics,
+    log,
+    now: () => new Date(),
+  };
+
+  const queue = new WorkQueue(
+    async (key) => {
+      const started = performance.now();
+      try {
+        const outcome = await reconcile(ctx, key);
+        metrics.reconciles.inc({ result: outcome?.requeueAfterMs === undefined ? 'success' : 'requeue' });
+        return outcome;
+      } catch (error) {
+        metrics.reconciles.inc({ result: isKind(error, 'Invalid') ? 'invalid' : 'error' });
+        throw error;
+      } finally {
+        metrics.reconcileSeconds.observe({}, (performance.now() - started) / 1000);
+      }
+    },
+    options.concurrency,
+    (key, error, retryInMs) =>
+      log[retryInMs === undefined ? 'info' : 'warn'](
+        { agentJob: key, err: messageOf(error), retryInMs },
+        retryInMs === undefined
+          ? 'reconcile stopped until the AgentJob changes'
+          : 'reconcile failed, will retry',
+      ),
+    { depth: (n) => metrics.queueDepth.set({}, n), waited: (s) => metrics.queueWait.observe({}, s) },
+    (error) => isRetryable(error) && !isKind(error, 'Invalid'),
+  );
+
+  const index = new ReferenceIndex();
+  wireHandlers(caches, index, (key) => queue.add(key));
+  const all = allCaches(caches);
+  observeCaches(metrics, all);
+
+  const stop = new AbortController();
+  // Every watch and timer listens on this one signal.
+  setMaxListeners(0, stop.signal);
+  const watching = all.map((cache) => cache.run(stop.signal));
+  let leadershipKnown = () => true;
+  let leading = !options.leaderElect;
+  let electing: Promise<void> = Promise.resolve();
+  const synced = Promise.all(all.map((c) => c.waitForSync(stop.signal)));
+
+  if (options.leaderElect) {
+    const elector = new LeaderElector({
+      client,
+      namespace: options.leaseNamespace,
+      name: options.leaseName,
+      identity,
+      log,
+      onStartedLeading: () => {
+        leading = true;
+        metrics.leader.set({}, 1);
+        void synced.then(() => leading && queue.resume());
+      },
+      onStoppedLeading: () => {
+        leading = false;
+        metrics.leader.set({}, 0);
+        queue.pause();
+      },
+    });
+    electing = elector.run(stop.signal);
+    leadershipKnown = () => elector.known;
+  } else {
+    metrics.leader.set({}, 1);
+    void synced.then(() => queue.resume());
+  }
+
+  const ready = () => {
+    const problems = all.filter((c) => !c.health.synced).map((c) => `watch cache ${c.name} has not synced`);
+    if (!leadershipKnown()) problems.push('leader election has not answered yet');
+    return problems;
+  };
+  const health = await serveHealth(
+    createHealthApp(metrics.registry, { problems: ready }),
+    options.metricsHost,
+    options.metricsPort,
+  );
+  log.info(
+    {
+      identity,
+      leaderElect: options.leaderElect,
+      namespace: options.namespace ?? '(all)',
+      metricsPort: health.port,
+    },
+    'controller started',
+  );
+
+  return {
+    caches,
+    queue,
+    metrics,
+    metricsPort: health.port,
+    isLeader: () => leading,
+    ready,
+    async stop() {
+      queue.pause();
+      await queue.shutdown();
+      stop.abort();
+      await electing;
+      await Promise.all(watching);
+      await health.close();
+      log.info('controller stopped');
+    },
+  };
+}

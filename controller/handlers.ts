@@ -1,0 +1,60 @@
+/**
+ * Which AgentJob keys a watch event wakes. Reconciles read from the caches, never from the
+ * event, so a handler only has to name the right keys.
+ */
+import { KIND_NAMES, type ReferencedKind } from '../shared/api.js';
+import type { KubeObject } from '../shared/kube/client.js';
+import type { CacheEvent } from '../shared/kube/watch-cache.js';
+import { LABEL_AGENTJOB, LABEL_AGENTJOB_NAMESPACE } from '../shared/labels.js';
+import type { AgentJobSpec } from '../shared/schemas/agent-job.js';
+import { allCaches, type Caches } from './caches.js';
+import type { ReferenceIndex } from './ref-index.js';
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A change the controller must act on; our own status writes are not one. */
+export function agentJobChanged(event: CacheEvent<KubeObject>): boolean {
+  if (event.type !== 'MODIFIED' || !event.old) return true;
+  const a = event.old.metadata ?? {};
+  const b = event.object.metadata ?? {};
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    !same(a.annotations, b.annotations) ||
+    !same(a.finalizers, b.finalizers) ||
+    a.uid !== b.uid
+  );
+}
+
+export function wireHandlers(caches: Caches, index: ReferenceIndex, enqueue: (key: string) => void): void {
+  caches.agentJobs.on((event) => {
+    const { name = '', namespace = '' } = event.object.metadata ?? {};
+    const key = `${namespace}/${name}`;
+    if (event.type === 'DELETED') {
+      index.remove(key);
+      return;
+    }
+    index.set(key, namespace, event.object.spec as Partial<AgentJobSpec> | undefined);
+    if (agentJobChanged(event)) enqueue(key);
+  });
+
+  for (const kind of KIND_NAMES.filter((k): k is ReferencedKind => k !== 'AgentJob')) {
+    caches.refs[kind].on((event) => {
+      if (event.type === 'MODIFIED' && event.old && same(event.old.spec, event.object.spec)) return;
+      const { name = '', namespace = '' } = event.object.metadata ?? {};
+      for (const key of index.usersOf(kind, namespace, name)) enqueue(key);
+    });
+  }
+
+  const children = allCaches(caches).filter(
+    (c) => c !== caches.agentJobs && !Object.values(caches.refs).includes(c),
+  );
+  for (const cache of children) {
+    cache.on((event) => {
+      const labels = event.object.metadata?.labels ?? {};
+      const name = labels[LABEL_AGENTJOB];
+      const namespace = labels[LABEL_AGENTJOB_NAMESPACE];
+      if (name && namespace && caches.agentJobs.get(namespace, name)) enqueue(`${namespace}/${name}`);
+    });
+  }
+}

@@ -1,0 +1,94 @@
+/** `thurkube controller`: flags, logger, start, and a graceful stop on SIGTERM/SIGINT. */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { messageOf } from '../shared/errors.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../shared/log.js';
+import { type ControllerOptions, startController } from './controller.js';
+
+export const CONTROLLER_HELP = `Usage: thurkube controller [options]
+
+Reconciles AgentJobs into their ConfigMap, Job or CronJob, PVC and RBAC, and reports status.
+
+Options:
+  --kubeconfig PATH        kubeconfig to use (default: $KUBECONFIG, else the in-cluster service account)
+  --namespace NS           watch one namespace only (default: all namespaces)
+  --leader-elect BOOL      elect a leader with a Lease so several replicas are safe (default true)
+  --lease-namespace NS     namespace of the Lease (default: the pod's namespace, else "default")
+  --lease-name NAME        name of the Lease (default thurkube-controller)
+  --concurrency N          AgentJobs reconciled at once (default 16)
+  --metrics-bind HOST:PORT where /healthz, /readyz and /metrics listen (default 0.0.0.0:8080)
+  --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
+  -h, --help               this text`;
+
+const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export function parseControllerArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): ControllerOptions & { logLevel: LogLevel } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'leader-elect': { type: 'string', default: 'true' },
+      'lease-namespace': { type: 'string' },
+      'lease-name': { type: 'string', default: 'thurkube-controller' },
+      concurrency: { type: 'string', default: '16' },
+      'metrics-bind': { type: 'string', default: '0.0.0.0:8080' },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  });
+  const bind = values['metrics-bind'] ?? '';
+  const match = /^(.*):(\d+)$/.exec(bind);
+  if (!match) throw new Error(`--metrics-bind: "${bind}" is not HOST:PORT`);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error(`--concurrency: "${values.concurrency}" is not a positive whole number`);
+  const level = values['log-level'] as LogLevel;
+  if (!LOG_LEVELS.includes(level))
+    throw new Error(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
+  const elect = values['leader-elect'];
+  if (elect !== 'true' && elect !== 'false')
+    throw new Error(`--leader-elect: "${elect}" is not true or false`);
+  const leaseNamespace =
+    values['lease-namespace'] ??
+    (existsSync(SA_NAMESPACE) ? readFileSync(SA_NAMESPACE, 'utf8').trim() : 'default');
+  return {
+    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    namespace: values.namespace,
+    leaderElect: elect === 'true',
+    leaseNamespace,
+    leaseName: values['lease-name'] ?? 'thurkube-controller',
+    concurrency,
+    metricsHost: match[1] ?? '0.0.0.0',
+    metricsPort: Number(match[2]),
+    logLevel: level,
+  };
+}
+
+export async function runController(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(CONTROLLER_HELP);
+    return 0;
+  }
+  let options: ReturnType<typeof parseControllerArgs>;
+  try {
+    options = parseControllerArgs(argv, process.env);
+  } catch (error) {
+    console.error(`thurkube controller: ${messageOf(error)}\n\n${CONTROLLER_HELP}`);
+    return 2;
+  }
+  const log = createLogger('controller', options.logLevel);
+  const controller = await startController(options, log);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'stopping: finishing in-flight reconciles');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await controller.stop();
+  return 0;
+}

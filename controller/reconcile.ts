@@ -1,0 +1,193 @@
+/**
+ * One reconcile of one AgentJob: read it and its references from the caches, decide (plan.ts),
+ * write only what differs, then report status. Returns when to look again, or throws; a
+ * ThurkubeError of kind Invalid is not retried (the next spec change brings it back).
+ */
+import type { V1CronJob, V1Job } from '@kubernetes/client-node';
+import type { ReferencedKind } from '../shared/api.js';
+import { isKind, messageOf, ThurkubeError } from '../shared/errors.js';
+import type { KubeObject } from '../shared/kube/client.js';
+import { ourResource, type ResourceType } from '../shared/kube/resources.js';
+import type { WatchCache } from '../shared/kube/watch-cache.js';
+import {
+  ANNOTATION_RUN_NOW,
+  FIELD_MANAGER,
+  LABEL_AGENTJOB,
+  LABEL_AGENTJOB_NAMESPACE,
+  LABEL_OWNER_UID,
+} from '../shared/labels.js';
+import { clusterRbacName, cronJobName, dataClaimName, runnerServiceAccountName } from '../shared/names.js';
+import { parseSpec } from '../shared/objects.js';
+import { render } from '../shared/render/children.js';
+import type { AgentJobIdentity } from '../shared/render/refs.js';
+import { describeProblem, resolveRefs } from '../shared/render/resolve.js';
+import type { AgentJobStatus } from '../shared/schemas/agent-job.js';
+import { formatIssues } from '../shared/validation.js';
+import { applyIfChanged, removeChild } from './apply.js';
+import { covers } from './compare.js';
+import type { ControllerContext } from './context.js';
+import { finalize, hasFinalizer, setFinalizer } from './finalizer.js';
+import { type ChildrenSeen, plan } from './plan.js';
+import type { Outcome } from './queue.js';
+import { nextRunTime } from './schedule.js';
+import { computeStatus, type Observation } from './status.js';
+import { recordTransitions } from './transitions.js';
+
+const agentJobs = ourResource('AgentJob');
+
+function seenChildren(ctx: ControllerContext, id: AgentJobIdentity): ChildrenSeen {
+  const mine = (o: KubeObject) =>
+    o.metadata?.labels?.[LABEL_AGENTJOB] === id.name &&
+    o.metadata?.labels?.[LABEL_AGENTJOB_NAMESPACE] === id.namespace &&
+    o.metadata?.labels?.[LABEL_OWNER_UID] === id.uid;
+  const { caches } = ctx;
+  const rbac = clusterRbacName(id.namespace, id.name);
+  const owned = <T>(cache: WatchCache<KubeObject>, namespace: string | undefined, name: string) => {
+    const o = cache.get(namespace, name);
+    return o && mine(o) ? (o as T) : undefined;
+  };
+  return {
+    jobs: caches.jobs.list(id.namespace).filter(mine) as V1Job[],
+    cronJob: owned<V1CronJob>(caches.cronJobs, id.namespace, cronJobName(id.name)),
+    dataClaim: owned(caches.dataClaims, id.namespace, dataClaimName(id.name)),
+    serviceAccount: owned(caches.serviceAccounts, id.namespace, runnerServiceAccountName(id.name)),
+    clusterRole: owned(caches.clusterRoles, undefined, rbac),
+    clusterRoleBinding: owned(caches.clusterRoleBindings, undefined, rbac),
+  };
+}
+
+function cacheFor(ctx: ControllerContext, type: ResourceType): WatchCache<KubeObject> {
+  const c = ctx.caches;
+  const byPlural: Record<string, WatchCache<KubeObject>> = {
+    configmaps: c.configMaps,
+    persistentvolumeclaims: c.dataClaims,
+    serviceaccounts: c.serviceAccounts,
+    jobs: c.jobs,
+    cronjobs: c.cronJobs,
+    clusterroles: c.clusterRoles,
+    clusterrolebindings: c.clusterRoleBindings,
+  };
+  const cache = byPlural[type.plural];
+  if (!cache) throw new Error(`no cache for ${type.plural}`);
+  return cache;
+}
+
+async function writeStatus(ctx: ControllerContext, aj: KubeObject, status: AgentJobStatus): Promise<void> {
+  const current = aj.status as AgentJobStatus | undefined;
+  if (current && covers(current, status) && covers(status, current)) return;
+  const written = await ctx.client.apply(
+    agentJobs,
+    {
+      apiVersion: aj.apiVersion,
+      kind: aj.kind,
+      metadata: { name: aj.metadata?.name, namespace: aj.metadata?.namespace },
+      status,
+    },
+    { fieldManager: FIELD_MANAGER, force: true, subresource: 'status' },
+  );
+  ctx.metrics.statusWrites.inc();
+  ctx.caches.agentJobs.remember(written);
+}
+
+export async function reconcile(ctx: ControllerContext, key: string): Promise<Outcome> {
+  const [namespace = '', name = ''] = key.split('/');
+  const aj = ctx.caches.agentJobs.get(namespace, name);
+  if (!aj?.metadata?.uid) return undefined;
+  if (aj.metadata.deletionTimestamp) {
+    await finalize(ctx, aj);
+    return undefined;
+  }
+  const id: AgentJobIdentity = { name, namespace, uid: aj.metadata.uid };
+  const previous = aj.status as AgentJobStatus | undefined;
+  const now = ctx.now();
+  const base = {
+    generation: aj.metadata.generation ?? 0,
+    previous,
+    now: now.toISOString(),
+    ownedResources: previous?.ownedResources ?? [],
+  };
+
+  const parsed = parseSpec('AgentJob', aj.spec);
+  if (!parsed.ok) {
+    const status = computeStatus({
+      ...base,
+      scheduled: false,
+      suspended: false,
+      invalidSpec: `invalid spec: ${formatIssues(parsed.issues)}`,
+    });
+    await writeStatus(ctx, aj, status);
+    recordTransitions(ctx, aj, previous, status);
+    throw new ThurkubeError('Invalid', status.message ?? 'invalid spec');
+  }
+  const spec = parsed.value;
+  const scheduled = spec.schedule !== undefined;
+  const lookup = (kind: ReferencedKind, refName: string) =>
+    ctx.caches.refs[kind].get(namespace, refName) as { spec?: unknown } | undefined;
+  const resolution = resolveRefs(spec, lookup);
+  if (!resolution.ok) {
+    const missing = resolution.problems.every((p) => p.problem === 'missing');
+    const message = `waiting for references: ${resolution.problems.map((p) => describeProblem(p, namespace)).join('; ')}`;
+    const status = computeStatus({
+      ...base,
+      scheduled,
+      suspended: spec.suspend,
+      refsProblem: { reason: missing ? 'RefsMissing' : 'RefsInvalid', message },
+    });
+    await writeStatus(ctx, aj, status);
+    recordTransitions(ctx, aj, previous, status);
+    return undefined;
+  }
+
+  const rendered = render({ agentJob: id, spec, refs: resolution.refs });
+  const seen = seenChildren(ctx, id);
+  const runNow = aj.metadata.annotations?.[ANNOTATION_RUN_NOW];
+  const todo = plan({ id, spec, refs: resolution.refs, rendered, seen, previous, runNow });
+
+  const changes: string[] = [];
+  let applyError: Observation['applyError'];
+  try {
+    if (todo.needsFinalizer && !hasFinalizer(aj)) await setFinalizer(ctx, aj, true);
+    for (const { type, object } of todo.apply) {
+      const result = await applyIfChanged(ctx, type, cacheFor(ctx, type), object);
+      if (result !== 'unchanged') changes.push(`${result} ${type.kind} ${object.metadata?.name}`);
+    }
+    for (const r of todo.remove) {
+      await removeChild(ctx, r.type, r.namespace, r.name);
+      changes.push(`deleted ${r.type.kind} ${r.name} (${r.why})`);
+    }
+    if (!todo.needsFinalizer && hasFinalizer(aj) && !seen.clusterRole && !seen.clusterRoleBinding) {
+      await setFinalizer(ctx, aj, false);
+    }
+  } catch (error) {
+    // The API server refused a child (e.g. an env name it does not accept): report, do not retry.
+    if (!isKind(error, 'Invalid') && !isKind(error, 'Forbidden') && !isKind(error, 'Conflict')) throw error;
+    applyError = {
+      reason: isKind(error, 'Conflict') ? 'ChildConflict' : 'ChildRejected',
+      message: messageOf(error),
+    };
+  }
+
+  const after = seenChildren(ctx, id);
+  const next = scheduled && !spec.suspend ? nextRunTime(spec.schedule ?? '', spec.timezone, now) : undefined;
+  const status = computeStatus({
+    ...base,
+    scheduled,
+    suspended: spec.suspend,
+    applyError,
+    configHash: rendered.configHash,
+    job: after.jobs.find((j) => j.metadata?.name === todo.currentJobName),
+    cronJob: after.cronJob,
+    runNowJobs: after.jobs.filter(
+      (j) => j.metadata?.annotations?.['cronjob.kubernetes.io/instantiate'] === 'manual',
+    ),
+    nextRunTime: next,
+    handledRunNow: todo.handledRunNow,
+    ownedResources: todo.ownedResources,
+  });
+  await writeStatus(ctx, aj, status);
+  recordTransitions(ctx, aj, previous, status, changes, todo.runNowSkipped);
+  if (applyError) throw new ThurkubeError('Invalid', applyError.message);
+  // Refresh nextRunTime once the schedule has fired, even if nothing else changes.
+  if (next) return { requeueAfterMs: Math.max(1000, Date.parse(next) - now.getTime() + 1000) };
+  return undefined;
+}

@@ -1,0 +1,102 @@
+/** Shared steps of the controller suites: start a controller, write objects, read status. */
+
+import { type RunningController, startController } from '../../controller/controller.js';
+import { GROUP, type KindName, NAMES, VERSION } from '../../shared/api.js';
+import { createLogger } from '../../shared/log.js';
+import type { AgentJobStatus } from '../../shared/schemas/agent-job.js';
+import { eventually, type testCluster } from '../cluster/testing.js';
+import { example, type Manifest } from '../fixtures/load.js';
+
+export type Cluster = ReturnType<typeof testCluster>;
+
+export async function startTestController(
+  cluster: Cluster,
+  overrides: Partial<Parameters<typeof startController>[0]> = {},
+): Promise<RunningController> {
+  return startController(
+    {
+      kubeconfig: cluster.kubeconfig,
+      leaderElect: false,
+      leaseNamespace: 'default',
+      leaseName: 'thurkube-controller',
+      concurrency: 8,
+      metricsHost: '127.0.0.1',
+      metricsPort: 0,
+      ...overrides,
+    },
+    createLogger('controller', (process.env.THURKUBE_TEST_LOG as 'info') ?? 'silent'),
+  );
+}
+
+export async function applyManifest(
+  cluster: Cluster,
+  namespace: string,
+  manifest: Manifest | object,
+): Promise<void> {
+  const res = await cluster.kubectl(
+    ['apply', '--server-side', '--field-manager=tests', '-n', namespace, '-f', '-'],
+    JSON.stringify(manifest),
+  );
+  if (res.code !== 0) throw new Error(`kubectl apply failed: ${res.stderr}`);
+}
+
+/**
+ * Every object the example AgentJobs refer to: the auth Secret, the full example of each kind,
+ * plus the minimal AgentRole ("read-only") and McpServer ("docs") that the examples name too.
+ */
+export async function applyReferences(cluster: Cluster, namespace: string): Promise<void> {
+  await applyManifest(cluster, namespace, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'claude-oauth' },
+    stringData: { token: 'not-a-real-token' },
+  });
+  const kinds: KindName[] = [
+    'AgentRuntime',
+    'AgentAuth',
+    'AgentRole',
+    'AgentSkill',
+    'McpServer',
+    'Repository',
+    'ClusterAccess',
+  ];
+  for (const kind of kinds) await applyManifest(cluster, namespace, example(kind, 'full'));
+  await applyManifest(cluster, namespace, example('AgentRole', 'minimal'));
+  await applyManifest(cluster, namespace, example('McpServer', 'minimal'));
+}
+
+export const agentJobs = { group: GROUP, version: VERSION, plural: NAMES.AgentJob.plural };
+
+export async function getAgentJob(cluster: Cluster, namespace: string, name: string) {
+  return (await cluster.custom.getNamespacedCustomObject({ ...agentJobs, namespace, name })) as {
+    metadata: {
+      uid: string;
+      generation: number;
+      finalizers?: string[];
+      annotations?: Record<string, string>;
+    };
+    spec: Record<string, unknown>;
+    status?: AgentJobStatus;
+  };
+}
+
+/** Waits until the AgentJob's status satisfies `check`, and returns it. */
+export function statusWhen(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  what: string,
+  check: (s: AgentJobStatus) => boolean,
+  timeoutMs = 45_000,
+): Promise<AgentJobStatus> {
+  return eventually(
+    `AgentJob ${namespace}/${name}: ${what}`,
+    async () => {
+      const aj = await getAgentJob(cluster, namespace, name);
+      return aj.status && check(aj.status) ? aj.status : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export const condition = (s: AgentJobStatus, type: string) => s.conditions?.find((c) => c.type === type);
