@@ -16,6 +16,8 @@ export interface CaOptions {
   commonName: string;
   validityDays: number;
   now?: Date;
+  /** How far notBefore lies in the past; 5 minutes unless set (short-lived test certificates want less). */
+  backdateMs?: number;
 }
 
 export type Usage = 'server' | 'client' | 'server-and-client';
@@ -28,6 +30,7 @@ export interface LeafOptions {
   usage: Usage;
   validityDays: number;
   now?: Date;
+  backdateMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -55,8 +58,13 @@ function randomSerial(): string {
   return bytes.toString('hex');
 }
 
-function validity(now: Date, days: number, notAfterCap?: Date): { notBefore: Date; notAfter: Date } {
-  const notBefore = new Date(now.getTime() - BACKDATE_MS);
+function validity(
+  now: Date,
+  days: number,
+  backdateMs = BACKDATE_MS,
+  notAfterCap?: Date,
+): { notBefore: Date; notAfter: Date } {
+  const notBefore = new Date(now.getTime() - backdateMs);
   let notAfter = new Date(now.getTime() + days * DAY_MS);
   if (notAfterCap && notAfter > notAfterCap) notAfter = new Date(notAfterCap.getTime());
   return { notBefore, notAfter };
@@ -67,7 +75,11 @@ export function createCa(options: CaOptions): Issued {
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = randomSerial();
-  const { notBefore, notAfter } = validity(options.now ?? new Date(), options.validityDays);
+  const { notBefore, notAfter } = validity(
+    options.now ?? new Date(),
+    options.validityDays,
+    options.backdateMs,
+  );
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
   const subject = [{ name: 'commonName', value: options.commonName }];
@@ -92,6 +104,7 @@ export function issueCertificate(ca: Pick<Issued, 'certPem' | 'keyPem'>, options
   const { notBefore, notAfter } = validity(
     options.now ?? new Date(),
     options.validityDays,
+    options.backdateMs,
     caCert.validity.notAfter,
   );
   cert.validity.notBefore = notBefore;

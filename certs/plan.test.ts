@@ -1,0 +1,178 @@
+/** The renewal plan, step by step and over months of a simulated clock. */
+import { describe, expect, it } from 'vitest';
+import { parseCert, samePem, signedBy } from './inspect.js';
+import { execute, type IssueOptions, serviceDnsNames } from './issue.js';
+import { type Plan, type PlanInput, plan } from './plan.js';
+import type { CertState } from './state.js';
+
+const DAY_MS = 86_400_000;
+const start = new Date('2026-01-01T00:00:00Z');
+const at = (days: number) => new Date(start.getTime() + days * DAY_MS);
+const names = serviceDnsNames('svc', 'ns');
+const options: IssueOptions = {
+  commonName: 'svc.ns.svc',
+  dnsNames: names,
+  ipAddresses: [],
+  caLifetimeMs: 60 * DAY_MS,
+  leafLifetimeMs: 9 * DAY_MS,
+};
+const input = (state: CertState | undefined, now: Date, extra: Partial<PlanInput> = {}): PlanInput => ({
+  state,
+  dnsNames: names,
+  ipAddresses: [],
+  now,
+  nextCaTrusted: true,
+  overlapMs: 60_000,
+  ...extra,
+});
+const step = (p: Plan) => {
+  if (p.action === 'keep') throw new Error(`expected an action, got keep: ${p.reason}`);
+  return p;
+};
+
+const fresh = execute({ action: 'issue', reason: 'test' }, undefined, options, start);
+
+describe('plan', () => {
+  it('issues when there is no Secret, or when the stored one is unusable, and says which', () => {
+    expect(plan(input(undefined, start))).toEqual({ action: 'issue', reason: 'none yet' });
+    expect(plan(input(undefined, start, { problem: 'CA: ca.key does not match ca.crt' }))).toEqual({
+      action: 'issue',
+      reason: 'the stored one is unusable: CA: ca.key does not match ca.crt',
+    });
+  });
+
+  it('keeps fresh certificates and comes back when the leaf is due (2/3 of 9 days)', () => {
+    const p = plan(input(fresh, at(1)));
+    expect(p.action).toBe('keep');
+    if (p.action !== 'keep') return;
+    const leaf = parseCert(fresh.leaf.certPem);
+    const due = leaf.notBefore.getTime() + ((leaf.notAfter.getTime() - leaf.notBefore.getTime()) * 2) / 3;
+    expect(p.recheckAt.getTime()).toBe(due);
+  });
+
+  it('renews the leaf at 2/3 of its lifetime, with the same CA', () => {
+    const p = step(plan(input(fresh, at(6.1))));
+    expect(p.action).toBe('renew-leaf');
+    expect(p.reason).toMatch(/^the serving certificate: 67% of its lifetime passed at /);
+    const next = execute(p, fresh, options, at(6.1));
+    expect(next.ca).toEqual(fresh.ca);
+    expect(next.generation).toBe(fresh.generation);
+    expect(signedBy(next.leaf.certPem, fresh.ca.certPem)).toBe(true);
+    expect(parseCert(next.leaf.certPem).notAfter.getTime()).toBe(at(15.1).getTime());
+  });
+
+  it('renews the leaf when it lacks a name the Service now needs', () => {
+    const p = plan(input(fresh, at(1), { ipAddresses: ['127.0.0.1'] }));
+    expect(p).toEqual({ action: 'renew-leaf', reason: 'the serving certificate lacks 127.0.0.1' });
+  });
+
+  it('renews a leaf that another CA signed', () => {
+    const other = execute({ action: 'issue', reason: 'test' }, undefined, options, start);
+    const mixed: CertState = { ...fresh, leaf: other.leaf };
+    expect(plan(input(mixed, at(1)))).toEqual({
+      action: 'renew-leaf',
+      reason: 'the serving certificate is not signed by the CA',
+    });
+  });
+
+  it('replaces everything once the CA itself expired', () => {
+    expect(plan(input(fresh, at(61)))).toEqual({
+      action: 'issue',
+      reason: 'the CA it expired at 2026-03-02T00:00:00.000Z',
+    });
+  });
+
+  it('does not renew a leaf already cut off at the CA end again and again; it waits for the CA rotation', () => {
+    const capped = execute({ action: 'renew-leaf', reason: 'test' }, fresh, options, at(55));
+    expect(parseCert(capped.leaf.certPem).notAfter).toEqual(parseCert(fresh.ca.certPem).notAfter);
+    // The CA is due (40 days), but the next CA is not trusted yet: the leaf is due too, yet kept.
+    const rotating: CertState = { ...capped, nextCa: fresh.ca, nextCaPublishedAt: at(55) };
+    const p = plan(input(rotating, at(59), { nextCaTrusted: false }));
+    expect(p.action).toBe('keep');
+  });
+
+  describe('rotates the CA in three steps', () => {
+    // A leaf renewed on day 40, so that only the CA is due.
+    const current = execute({ action: 'renew-leaf', reason: 'test' }, fresh, options, at(40));
+    const publishAt = at(40.5);
+    const published = execute(step(plan(input(current, publishAt))), current, options, publishAt);
+
+    it('1. publishes a next CA in the bundle, beside the current one, signing nothing yet', () => {
+      // 2/3 of 60 days and the 5 minutes the CA is backdated by.
+      expect(plan(input(current, publishAt))).toEqual({
+        action: 'publish-next-ca',
+        reason:
+          'the CA: 67% of its lifetime passed at 2026-02-09T23:58:20.000Z (expires 2026-03-02T00:00:00.000Z)',
+      });
+      expect(published.nextCa).toBeDefined();
+      expect(published.trusted).toHaveLength(2);
+      expect(samePem(published.trusted[0] ?? '', fresh.ca.certPem)).toBe(true);
+      expect(samePem(published.trusted[1] ?? '', published.nextCa?.certPem ?? '')).toBe(true);
+      expect(published.leaf).toEqual(current.leaf);
+      expect(published.generation).toBe(current.generation + 1);
+    });
+
+    it('2. waits while a webhook configuration does not trust it, or the overlap has not passed', () => {
+      expect(plan(input(published, at(40.6), { nextCaTrusted: false })).action).toBe('keep');
+      const early = plan(input(published, new Date(publishAt.getTime() + 30_000)));
+      expect(early.action).toBe('keep');
+      if (early.action === 'keep') expect(early.recheckAt.getTime()).toBe(publishAt.getTime() + 60_000);
+    });
+
+    it('2. then promotes it: the new leaf is signed by the next CA, the bundle keeps both', () => {
+      const when = at(40.6);
+      const p = step(plan(input(published, when)));
+      expect(p).toEqual({
+        action: 'promote-next-ca',
+        reason: 'every webhook configuration trusts the next CA',
+      });
+      const promoted = execute(p, published, options, when);
+      expect(promoted.ca).toEqual(published.nextCa);
+      expect(promoted.nextCa).toBeUndefined();
+      expect(signedBy(promoted.leaf.certPem, promoted.ca.certPem)).toBe(true);
+      expect(promoted.trusted).toEqual(published.trusted);
+      expect(promoted.generation).toBe(published.generation);
+    });
+
+    it('3. drops the old CA from the bundle once it expired, in a new generation', () => {
+      const promoted = execute({ action: 'promote-next-ca', reason: 'test' }, published, options, at(40.6));
+      const renewed = execute({ action: 'renew-leaf', reason: 'test' }, promoted, options, at(59));
+      const p = step(plan(input(renewed, at(60.5))));
+      expect(p.action).toBe('prune-trusted');
+      expect(p.reason).toBe('1 CA(s) in the trust bundle expired');
+      const pruned = execute(p, renewed, options, at(60.5));
+      expect(pruned.trusted).toHaveLength(1);
+      expect(samePem(pruned.trusted[0] ?? '', promoted.ca.certPem)).toBe(true);
+      expect(pruned.generation).toBe(promoted.generation + 1);
+    });
+  });
+});
+
+describe('a simulated year with a 60-day CA and 9-day leaves', () => {
+  it('always serves a valid leaf signed by a CA in the bundle, and never outliving it', {
+    timeout: 120_000,
+  }, () => {
+    let state: CertState | undefined;
+    const actions: string[] = [];
+    for (let day = 0; day <= 150; day += 0.5) {
+      const now = at(day);
+      for (let i = 0; i < 5; i++) {
+        const p = plan(input(state, now));
+        if (p.action === 'keep') break;
+        actions.push(p.action);
+        state = execute(p, state, options, now);
+      }
+      if (!state) throw new Error('no state');
+      const leaf = parseCert(state.leaf.certPem);
+      const ca = parseCert(state.ca.certPem);
+      expect(leaf.notBefore <= now && now < leaf.notAfter, `leaf valid on day ${day}`).toBe(true);
+      expect(leaf.notAfter <= ca.notAfter).toBe(true);
+      expect(state.trusted.some((pem) => signedBy(state?.leaf.certPem ?? '', pem))).toBe(true);
+      expect(state.trusted.length).toBeLessThanOrEqual(2);
+    }
+    expect(actions[0]).toBe('issue');
+    expect(actions.filter((a) => a === 'issue')).toHaveLength(1);
+    expect(actions.filter((a) => a === 'promote-next-ca').length).toBe(3);
+    expect(actions.filter((a) => a === 'renew-leaf').length).toBeGreaterThan(10);
+  });
+});
