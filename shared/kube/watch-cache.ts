@@ -12,7 +12,7 @@
 import { Backoff, sleep } from '../backoff.js';
 import { messageOf, ThurkubeError } from '../errors.js';
 import type { KubeClient, KubeList, KubeObject } from './client.js';
-import { type ResourceType, resourcePath } from './resources.js';
+import { apiVersionOf, type ResourceType, resourcePath } from './resources.js';
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface CacheEvent<T> {
@@ -154,7 +154,12 @@ export class WatchCache<T extends KubeObject> {
         query: { labelSelector, limit: pageSize, continue: next },
         signal,
       });
-      for (const item of page.items) fresh.set(keyOf(item), this.trim(item));
+      for (const item of page.items) {
+        // Items of a list carry no apiVersion/kind; watch events and apply responses do.
+        item.apiVersion ??= apiVersionOf(type);
+        item.kind ??= type.kind;
+        fresh.set(keyOf(item), this.trim(item));
+      }
       next = page.metadata.continue || undefined;
       version = page.metadata.resourceVersion ?? version;
     } while (next);

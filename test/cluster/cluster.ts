@@ -45,6 +45,32 @@ export async function stopCluster(state: ClusterState, { keepState = false } = {
   if (!keepState) rmSync(state.dir, { recursive: true, force: true });
 }
 
+/**
+ * Stops one component and starts it again with the same flags (e.g. to prove that clients
+ * survive an API server restart), then waits until it is ready again.
+ */
+export async function restartComponent(
+  state: ClusterState,
+  name: keyof Binaries,
+  downtimeMs = 0,
+): Promise<void> {
+  const index = state.processes.findIndex((p) => p.name === name);
+  const old = state.processes[index];
+  if (!old) throw new Error(`no ${name} in this cluster`);
+  await stopProcess(old.pid);
+  if (downtimeMs > 0) await sleep(downtimeMs);
+  const fresh = startProcess(name, old.binary, old.args, old.log);
+  state.processes[index] = fresh;
+  writeFileSync(join(state.dir, STATE_FILE), JSON.stringify(state, null, 2));
+  if (name === 'kube-apiserver') {
+    await waitReady(
+      fresh,
+      { url: `${state.server}/readyz`, ca: readFileSync(join(state.dir, 'pki', 'ca.crt'), 'utf8') },
+      90_000,
+    );
+  }
+}
+
 export interface StartOptions {
   dir: string;
   log?: (line: string) => void;

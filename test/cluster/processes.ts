@@ -8,6 +8,8 @@ export interface Started {
   name: string;
   pid: number;
   log: string;
+  binary: string;
+  args: string[];
 }
 
 export function startProcess(name: string, binary: string, args: string[], logFile: string): Started {
@@ -16,7 +18,7 @@ export function startProcess(name: string, binary: string, args: string[], logFi
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name} (${binary})`);
   child.unref();
-  return { name, pid: child.pid, log: logFile };
+  return { name, pid: child.pid, log: logFile, binary, args };
 }
 
 export function isAlive(pid: number): boolean {

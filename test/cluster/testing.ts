@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import type { Binaries } from './binaries.js';
 import { clientsFor, kubeConfigFrom } from './client.js';
 import { waitForServiceAccount } from './cluster.js';
 
@@ -31,9 +32,13 @@ export function run(
   });
 }
 
+/** The cluster of this test run (vitest globalSetup). */
 export function testCluster() {
-  const kubeconfig = inject('kubeconfig');
-  const binaries = inject('binaries');
+  return clusterFrom(inject('kubeconfig'), inject('binaries'));
+}
+
+/** Helpers for any cluster given by its kubeconfig, e.g. a private one a suite starts itself. */
+export function clusterFrom(kubeconfig: string, binaries: Binaries) {
   const kc = kubeConfigFrom(kubeconfig);
   const clients = clientsFor(kc);
   const created: string[] = [];

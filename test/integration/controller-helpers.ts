@@ -4,10 +4,10 @@ import { type RunningController, startController } from '../../controller/contro
 import { GROUP, type KindName, NAMES, VERSION } from '../../shared/api.js';
 import { createLogger } from '../../shared/log.js';
 import type { AgentJobStatus } from '../../shared/schemas/agent-job.js';
-import { eventually, type testCluster } from '../cluster/testing.js';
+import { type clusterFrom, eventually } from '../cluster/testing.js';
 import { example, type Manifest } from '../fixtures/load.js';
 
-export type Cluster = ReturnType<typeof testCluster>;
+export type Cluster = ReturnType<typeof clusterFrom>;
 
 export async function startTestController(
   cluster: Cluster,
@@ -100,3 +100,14 @@ export function statusWhen(
 }
 
 export const condition = (s: AgentJobStatus, type: string) => s.conditions?.find((c) => c.type === type);
+
+/** Requests this controller sent that change something (anything but GET and watch). */
+export function writesOf(controller: RunningController): number {
+  const text = controller.metrics.registry.render();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const m = /^thurkube_controller_kube_requests_total\{code="\d+",verb="(\w+)"\} (\d+)/.exec(line);
+    if (m && m[1] !== 'GET') total += Number(m[2]);
+  }
+  return total;
+}
