@@ -5,9 +5,14 @@ import { fullInput, minimalInput } from '../test/fixtures/render.js';
 import { type ChildrenSeen, plan } from './plan.js';
 
 const none: ChildrenSeen = { jobs: [] };
-const planFor = (input = minimalInput(), seen: ChildrenSeen = none, extra: Partial<Parameters<typeof plan>[0]> = {}) =>
+const planFor = (
+  input = minimalInput(),
+  seen: ChildrenSeen = none,
+  extra: Partial<Parameters<typeof plan>[0]> = {},
+) =>
   plan({ id: input.agentJob, spec: input.spec, refs: input.refs, rendered: render(input), seen, ...extra });
-const applied = (p: ReturnType<typeof plan>) => p.apply.map((a) => `${a.type.kind}/${a.object.metadata?.name}`);
+const applied = (p: ReturnType<typeof plan>) =>
+  p.apply.map((a) => `${a.type.kind}/${a.object.metadata?.name}`);
 const removed = (p: ReturnType<typeof plan>) => p.remove.map((r) => `${r.type.kind}/${r.name}`);
 const activeJob = (name: string): V1Job => ({ metadata: { name }, status: { active: 1 } });
 
@@ -68,17 +73,26 @@ describe('plan', () => {
 
   it('starts a run-now Job once per new value, and none while suspended', () => {
     const first = planFor(fullInput(), none, { runNow: 'v1' });
-    expect(applied(first).filter((a) => a.startsWith('Job/'))).toEqual([expect.stringMatching(/^Job\/pr-fixer-now-[0-9a-f]{5}$/)]);
+    expect(applied(first).filter((a) => a.startsWith('Job/'))).toEqual([
+      expect.stringMatching(/^Job\/pr-fixer-now-[0-9a-f]{5}$/),
+    ]);
     expect(first.handledRunNow).toBe('v1');
     const again = planFor(fullInput(), none, { runNow: 'v1', previous: { handledRunNow: 'v1' } });
     expect(applied(again).some((a) => a.startsWith('Job/'))).toBe(false);
-    const suspended = planFor(fullInput({ suspend: true }), none, { runNow: 'v2', previous: { handledRunNow: 'v1' } });
+    const suspended = planFor(fullInput({ suspend: true }), none, {
+      runNow: 'v2',
+      previous: { handledRunNow: 'v1' },
+    });
     expect(applied(suspended).some((a) => a.startsWith('Job/'))).toBe(false);
     expect(suspended.runNowSkipped).toBe('v2');
   });
 
   it('deletes the CronJob when the schedule is removed, and the active cron runs when suspended', () => {
-    expect(removed(planFor(minimalInput(), { jobs: [], cronJob: { metadata: { name: 'summarize' } } }))).toEqual(['CronJob/summarize']);
-    expect(removed(planFor(fullInput({ suspend: true }), { jobs: [activeJob('pr-fixer-29000000')] }))).toEqual(['Job/pr-fixer-29000000']);
+    expect(
+      removed(planFor(minimalInput(), { jobs: [], cronJob: { metadata: { name: 'summarize' } } })),
+    ).toEqual(['CronJob/summarize']);
+    expect(
+      removed(planFor(fullInput({ suspend: true }), { jobs: [activeJob('pr-fixer-29000000')] })),
+    ).toEqual(['Job/pr-fixer-29000000']);
   });
 });

@@ -35,7 +35,11 @@ describe('WorkQueue', () => {
 
   it('does not process while paused (a standby replica)', async () => {
     const seen: string[] = [];
-    const q = new WorkQueue(async (k) => void seen.push(k), 1, () => {});
+    const q = new WorkQueue(
+      async (k) => void seen.push(k),
+      1,
+      () => {},
+    );
     q.add('x');
     await tick(20);
     expect(seen).toEqual([]);
