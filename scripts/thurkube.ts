@@ -1,5 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /** The one entry point of the image: `thurkube <command>`. */
+import { USAGE as ADMISSION_USAGE } from '../admission/config.js';
+import { runAdmission } from '../admission/main.js';
 import { CONTROLLER_HELP, runController } from '../controller/main.js';
 import { allCrdsYaml } from '../shared/crd/yaml.js';
 
@@ -8,6 +10,7 @@ const USAGE = `Usage: thurkube <command> [options]
 Commands:
   controller   reconcile AgentJobs into Jobs/CronJobs and their children, and report status
   crd          print all thurkube CRDs as one YAML stream (thurkube crd | kubectl apply -f -)
+  admission    serve the admission webhook (HTTPS)
 
 Run "thurkube <command> --help" for the options of a command.`;
 
@@ -28,6 +31,7 @@ stream, generated from the schema package. Example: thurkube crd | kubectl apply
       return 0;
     },
   },
+  admission: { help: ADMISSION_USAGE, run: runAdmission },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,115 @@
+/**
+ * Validation of an AgentJob: every problem collected, with its field path, then one answer.
+ * Schema, name length, schedule and time zone are checked locally; references, Secrets, the
+ * rendered child (dry-run) and the escalation guard go through the lookups.
+ */
+import type { ReferencedKind } from '../shared/api.js';
+import type { KubeObject } from '../shared/kube/client.js';
+import { maxAgentJobName } from '../shared/names.js';
+import { parseSpec } from '../shared/objects.js';
+import { describeProblem, referencesOf, resolveRefs } from '../shared/render/resolve.js';
+import type { AgentJobSpec } from '../shared/schemas/agent-job.js';
+import type { FieldIssue } from '../shared/validation.js';
+import { childIssues, type ScheduleFix } from './dry-run.js';
+import { describePermission, firstLacking, userLabel } from './escalation.js';
+import type { Lookups } from './lookups.js';
+import { type AdmissionRequest, nameOf } from './review.js';
+import { isTimeZone, nextRun, parseSchedule } from './schedule.js';
+import { secretWarnings } from './secrets.js';
+import { type Settings, type Verdict, verdict } from './verdict.js';
+
+/** Name length, schedule and time zone: what needs no lookup. Also returns the CronJob's schedule. */
+export function localIssues(name: string, spec: Partial<AgentJobSpec>) {
+  const issues: FieldIssue[] = [];
+  const warnings: string[] = [];
+  const scheduled = spec.schedule !== undefined;
+  const max = maxAgentJobName(scheduled);
+  if (name.length > max) {
+    const why = scheduled ? 'its CronJob is named N' : 'its Job is named N-<16 hex digits>';
+    const kind = scheduled ? 'scheduled' : 'one-shot';
+    issues.push({
+      path: 'metadata.name',
+      message: `"${name}" is ${name.length} characters; a ${kind} AgentJob may have at most ${max} (${why})`,
+    });
+  }
+  const timezone = spec.timezone ?? 'Etc/UTC';
+  const zoneOk = isTimeZone(timezone);
+  if (!zoneOk)
+    issues.push({
+      path: 'spec.timezone',
+      message: `"${timezone}" is not an IANA time zone (e.g. Europe/Paris)`,
+    });
+  let cron: ScheduleFix | undefined;
+  if (typeof spec.schedule === 'string') {
+    const parsed = parseSchedule(spec.schedule);
+    if (!parsed.ok) issues.push({ path: 'spec.schedule', message: `"${spec.schedule}": ${parsed.problem}` });
+    else if (zoneOk && !nextRun(parsed.fields, timezone))
+      warnings.push(`spec.schedule: "${spec.schedule}" never fires, so the agent never runs`);
+    // Placeholders where the value is already reported: the dry-run then tells only new problems.
+    cron = { schedule: parsed.ok ? spec.schedule : '@daily', timezone: zoneOk ? timezone : 'Etc/UTC' };
+  }
+  return { issues, warnings, cron, shortName: name.slice(0, max) };
+}
+
+export async function validateAgentJob(
+  request: AdmissionRequest,
+  lookups: Lookups,
+  settings: Settings,
+  signal: AbortSignal,
+): Promise<Verdict> {
+  const object = request.object as KubeObject;
+  const namespace = request.namespace;
+  const raw = (object.spec ?? {}) as Partial<AgentJobSpec>;
+  const local = localIssues(nameOf(request), raw);
+  const { issues, warnings } = local;
+  const parsed = parseSpec('AgentJob', object.spec);
+  if (!parsed.ok) issues.push(...parsed.issues);
+
+  const refs = referencesOf(raw);
+  const objects = await Promise.all(refs.map((r) => lookups.object(r.kind, namespace, r.name, signal)));
+  const found = new Map<string, { spec?: unknown }>();
+  refs.forEach((r, i) => {
+    const o = objects[i];
+    if (o) found.set(`${r.kind}/${r.name}`, { spec: o.spec });
+  });
+  if (!parsed.ok) return verdict(issues, warnings);
+
+  const spec = parsed.value;
+  const resolution = resolveRefs(spec, (kind: ReferencedKind, name: string) => found.get(`${kind}/${name}`));
+  if (!resolution.ok) {
+    for (const p of resolution.problems) {
+      // describeProblem reads "<field>: <what>"; the field becomes the issue's path.
+      const message = describeProblem(p, namespace).slice(p.field.length + 2);
+      if (p.problem === 'missing' && settings.missingRefs === 'warn')
+        warnings.push(`${p.field}: ${message}; the controller waits for it`);
+      else issues.push({ path: p.field, message });
+    }
+    return verdict(issues, warnings);
+  }
+
+  const resolved = resolution.refs;
+  const identity = { name: local.shortName, namespace, uid: object.metadata?.uid ?? '' };
+  const oldRef = (request.oldObject?.spec as Partial<AgentJobSpec> | undefined)?.clusterAccessRef;
+  const access =
+    resolved.clusterAccess && oldRef !== spec.clusterAccessRef ? resolved.clusterAccess : undefined;
+  const [child, secrets, lacking] = await Promise.all([
+    childIssues({ agentJob: identity, spec, refs: resolved }, local.cron, lookups, signal),
+    secretWarnings(
+      namespace,
+      [
+        { by: `AgentAuth "${resolved.auth.name}"`, ref: resolved.auth.spec.secretRef },
+        ...resolved.repositories.flatMap((r) =>
+          r.spec.tokenSecretRef ? [{ by: `Repository "${r.name}"`, ref: r.spec.tokenSecretRef }] : [],
+        ),
+      ],
+      lookups,
+      signal,
+    ),
+    access ? firstLacking(request.userInfo, access.spec.rules, lookups, signal) : undefined,
+  ]);
+  issues.push(...child);
+  warnings.push(...secrets);
+  if (!access || !lacking) return verdict(issues, warnings);
+  const message = `${userLabel(request.userInfo)} may not use ClusterAccess "${access.name}": they lack ${describePermission(lacking.permission)}, which it grants`;
+  return verdict([...issues, { path: 'spec.clusterAccessRef', message }], warnings, true);
+}

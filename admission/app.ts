@@ -1,0 +1,129 @@
+/**
+ * The admission app: POST /mutate and /validate (AdmissionReview v1), GET /healthz, /readyz and
+ * /metrics. Each route decodes, calls a decision, encodes; it logs one line and counts one review.
+ * Testable without a socket through `app.request()`.
+ */
+import { type Context, Hono } from 'hono';
+import type { Logger } from '../shared/log.js';
+import { METRICS_CONTENT_TYPE } from '../shared/metrics.js';
+import { formatIssues } from '../shared/validation.js';
+import { MUTATE_PATH, VALIDATE_PATH, WEBHOOK_TIMEOUT_SECONDS } from '../shared/webhooks.js';
+import { type Env, failure, limitBody, readReview, reply, withDeadline } from './edge.js';
+import type { Lookups } from './lookups.js';
+import { AdmissionMetrics, type Result } from './metrics.js';
+import { mutate } from './mutate.js';
+import {
+  type AdmissionRequest,
+  type AdmissionResponse,
+  denied,
+  nameOf,
+  patched,
+  allowed as yes,
+} from './review.js';
+import { validate } from './validate.js';
+import type { Settings } from './verdict.js';
+
+/** A second less than the API server waits, so that our denial, not its timeout, is what users see. */
+export const REVIEW_DEADLINE_MS = (WEBHOOK_TIMEOUT_SECONDS - 1) * 1000;
+
+export interface AppDeps {
+  lookups: Lookups;
+  settings: Settings;
+  logger: Logger;
+  metrics?: AdmissionMetrics;
+  /** Why the service cannot serve yet (caches not synced, no valid certificate); empty when ready. */
+  notReady?: () => string[];
+  deadlineMs?: number;
+}
+
+type Decide = (request: AdmissionRequest, signal: AbortSignal) => Promise<AdmissionResponse>;
+
+export function createApp(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const metrics = deps.metrics ?? new AdmissionMetrics();
+  const deadlineMs = deps.deadlineMs ?? REVIEW_DEADLINE_MS;
+
+  const record = (
+    webhook: string,
+    started: number,
+    response: AdmissionResponse,
+    status: number,
+    request?: AdmissionRequest,
+  ) => {
+    const seconds = (performance.now() - started) / 1000;
+    const code = response.status?.code ?? 200;
+    const result: Result = response.allowed ? 'allowed' : status !== 200 || code >= 500 ? 'error' : 'denied';
+    metrics.observe(request?.kind.kind ?? 'unknown', request?.operation ?? 'unknown', result, seconds);
+    const line = {
+      webhook,
+      uid: response.uid,
+      kind: request?.kind.kind,
+      namespace: request?.namespace,
+      name: request ? nameOf(request) : undefined,
+      operation: request?.operation,
+      user: request?.userInfo.username,
+      allowed: response.allowed,
+      patched: response.patch !== undefined,
+      warnings: response.warnings?.length ?? 0,
+      code,
+      message: response.status?.message,
+      durationMs: Math.round(seconds * 10_000) / 10,
+    };
+    if (result === 'error') deps.logger.warn(line, 'review');
+    else deps.logger.info(line, 'review');
+  };
+
+  const route = (webhook: string, decide: Decide) => async (c: Context<Env>) => {
+    const started = performance.now();
+    let request: AdmissionRequest | undefined;
+    let response: AdmissionResponse;
+    let status = 200;
+    try {
+      request = await readReview(c);
+      const decoded = request;
+      response = await withDeadline(deadlineMs, (signal) => decide(decoded, signal));
+    } catch (error) {
+      ({ status, response } = failure(error, c.get('uid') ?? ''));
+    }
+    record(webhook, started, response, status, request);
+    return reply(c, response, status);
+  };
+
+  app.get('/healthz', (c) => c.text('ok'));
+  app.get('/readyz', (c) => {
+    const reasons = deps.notReady?.() ?? [];
+    return reasons.length === 0 ? c.text('ok') : c.text(`not ready: ${reasons.join('; ')}`, 503);
+  });
+  app.get('/metrics', (c) =>
+    c.body(metrics.registry.render(), 200, { 'Content-Type': METRICS_CONTENT_TYPE }),
+  );
+
+  app.post(
+    MUTATE_PATH,
+    limitBody(),
+    route('mutate', async (request, signal) => {
+      const result = await mutate(request, deps.lookups, signal);
+      return result.allowed ? patched(request.uid, result.patch) : denied(request.uid, result.message, 422);
+    }),
+  );
+  app.post(
+    VALIDATE_PATH,
+    limitBody(),
+    route('validate', async (request, signal) => {
+      const v = await validate(request, deps.lookups, deps.settings, signal);
+      if (v.allowed) return yes(request.uid, v.warnings);
+      const what = v.forbidden ? 'forbidden' : 'invalid';
+      const message = `${request.kind.kind} "${nameOf(request)}" is ${what}: ${formatIssues(v.issues)}`;
+      return denied(request.uid, message, v.forbidden ? 403 : 422, v.warnings);
+    }),
+  );
+
+  // Whatever escapes a route (the body limit, a bug): still an AdmissionReview, never a crash.
+  app.onError((error, c) => {
+    const { status, response } = failure(error, c.get('uid') ?? '');
+    record(c.req.path === MUTATE_PATH ? 'mutate' : 'validate', performance.now(), response, status);
+    return reply(c, response, status);
+  });
+  app.notFound((c) => c.text(`no route for ${c.req.method} ${c.req.path}`, 404));
+  return app;
+}

@@ -1,0 +1,75 @@
+/** The admission service's settings, read once from its flags (and $KUBECONFIG) at start-up. */
+import { parseArgs } from 'node:util';
+import { ThurkubeError } from '../shared/errors.js';
+import { LOG_LEVELS, type LogLevel } from '../shared/log.js';
+import type { Settings } from './verdict.js';
+
+export interface AdmissionConfig extends Settings {
+  /** Undefined: in-cluster service account. */
+  kubeconfig?: string;
+  host: string;
+  port: number;
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  logLevel: LogLevel;
+}
+
+export const USAGE = `Usage: thurkube admission [options]
+
+Serves the admission webhook (POST /mutate, /validate; GET /healthz, /readyz, /metrics) over HTTPS.
+
+Options:
+  --kubeconfig PATH        cluster to use; default $KUBECONFIG, else the in-cluster service account
+  --listen HOST:PORT       address to serve on (default 0.0.0.0:8443)
+  --tls-cert-file PATH     serving certificate, PEM, reloaded when it changes (default /etc/thurkube/tls/tls.crt)
+  --tls-key-file PATH      its private key, PEM (default /etc/thurkube/tls/tls.key)
+  --missing-refs MODE      deny (default): refuse AgentJobs whose references do not exist;
+                           warn: admit them with a warning (GitOps tools that apply in any order)
+  --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
+  --help                   show this help`;
+
+function listenAddress(value: string): { host: string; port: number } {
+  const match = /^(.*):(\d+)$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match?.[1] || port > 65_535)
+    throw new ThurkubeError('Invalid', `--listen: "${value}" is not HOST:PORT, e.g. 127.0.0.1:8443`);
+  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** Parses the flags; `undefined` means --help was asked. Throws an Invalid error for bad flags. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionConfig | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        kubeconfig: { type: 'string' },
+        listen: { type: 'string', default: '0.0.0.0:8443' },
+        'tls-cert-file': { type: 'string', default: '/etc/thurkube/tls/tls.crt' },
+        'tls-key-file': { type: 'string', default: '/etc/thurkube/tls/tls.key' },
+        'missing-refs': { type: 'string', default: 'deny' },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new ThurkubeError('Invalid', (error as Error).message);
+  }
+  if (values.help) return undefined;
+  const missingRefs = String(values['missing-refs']);
+  if (missingRefs !== 'deny' && missingRefs !== 'warn')
+    throw new ThurkubeError('Invalid', `--missing-refs: "${missingRefs}" is not deny or warn`);
+  const logLevel = String(values['log-level']) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ThurkubeError('Invalid', `--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    kubeconfig: (values.kubeconfig as string | undefined) || env.KUBECONFIG || undefined,
+    ...listenAddress(String(values.listen)),
+    tlsCertFile: String(values['tls-cert-file']),
+    tlsKeyFile: String(values['tls-key-file']),
+    missingRefs,
+    logLevel,
+  };
+}

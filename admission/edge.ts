@@ -1,0 +1,85 @@
+/**
+ * The HTTP edge, guarded once: body size, content type, a decodable AdmissionReview, and one place
+ * that turns any failure into a denial which still echoes the request uid. Nothing here decides.
+ */
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ThurkubeError } from '../shared/errors.js';
+import {
+  type AdmissionRequest,
+  type AdmissionResponse,
+  decodeReview,
+  envelope,
+  errored,
+  uidOf,
+} from './review.js';
+
+/** The API server sends at most 3 MiB objects (twice, old and new, on UPDATE, well below this). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export type Env = { Variables: { uid: string } };
+
+/** A failure at the edge: answered with this HTTP status and an AdmissionReview saying why. */
+export class EdgeError extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+    readonly uid = '',
+  ) {
+    super(message);
+  }
+}
+
+export const limitBody = () =>
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new EdgeError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
+    },
+  });
+
+/** Reads the review from the request, or throws an EdgeError with a reason for a person. */
+export async function readReview(c: Context<Env>): Promise<AdmissionRequest> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type))
+    throw new EdgeError(415, `content type must be application/json, not "${type}"`);
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch (error) {
+    throw new EdgeError(400, `body is not JSON: ${(error as Error).message}`);
+  }
+  c.set('uid', uidOf(body));
+  const decoded = decodeReview(body);
+  if (!decoded.ok) throw new EdgeError(400, `not an AdmissionReview: ${decoded.reason}`, uidOf(body));
+  return decoded.request;
+}
+
+/** Runs `work` with a signal that aborts after `ms`; rejects with a Transient error then. */
+export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new ThurkubeError('Transient', `no decision within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The one error handler: an AdmissionReview denial with the uid, whatever was thrown. */
+export function failure(error: unknown, uid: string): { status: number; response: AdmissionResponse } {
+  if (error instanceof EdgeError)
+    return { status: error.status, response: errored(error.uid || uid, error.status, error.message) };
+  const message = error instanceof Error ? error.message : String(error);
+  const status = error instanceof ThurkubeError && error.kind === 'Transient' ? 503 : 500;
+  return { status: 200, response: errored(uid, status, `thurkube admission could not decide: ${message}`) };
+}
+
+export const reply = (c: Context<Env>, response: AdmissionResponse, status = 200) =>
+  c.json(envelope(response), status as 200);

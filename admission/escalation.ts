@@ -1,0 +1,95 @@
+/**
+ * The escalation guard. The controller grants every rule a ClusterAccess lists, cluster-wide, so
+ * writing one is writing a ClusterRole and its binding. Kubernetes lets a person do that only if
+ * they already hold every permission granted (or may `escalate` and `bind` ClusterRoles); the
+ * same rule applies here, checked with SubjectAccessReviews for the requesting user and groups.
+ */
+import type { PolicyRule } from '../shared/schemas/core.js';
+import type { FieldIssue } from '../shared/validation.js';
+import type { Lookups, Permission } from './lookups.js';
+import type { UserInfo } from './review.js';
+
+const RBAC = 'rbac.authorization.k8s.io';
+/** What lets a person write any ClusterRole and bind it, like cluster-admin. */
+const MAY_GRANT_ANYTHING: Permission[] = [
+  { verb: 'escalate', group: RBAC, resource: 'clusterroles' },
+  { verb: 'bind', group: RBAC, resource: 'clusterroles' },
+];
+/** SubjectAccessReviews sent at once; a rule list rarely expands to more. */
+const BATCH = 16;
+
+export interface Granted {
+  rule: number;
+  permission: Permission;
+}
+
+function resourcePermissions(rule: PolicyRule, verb: string): Permission[] {
+  const names = rule.resourceNames?.length ? rule.resourceNames : [undefined];
+  return (rule.apiGroups ?? []).flatMap((group) =>
+    (rule.resources ?? []).flatMap((full) => {
+      const [resource = '', subresource] = full.split('/', 2);
+      return names.map((name) => ({
+        verb,
+        group,
+        resource,
+        ...(subresource ? { subresource } : {}),
+        ...(name ? { name } : {}),
+      }));
+    }),
+  );
+}
+
+/** Every single permission the rules grant, in order ("*" stays a wildcard, as SAR reads it). */
+export function permissionsOf(rules: readonly PolicyRule[]): Granted[] {
+  return rules.flatMap((rule, index) =>
+    rule.verbs.flatMap((verb) => [
+      ...(rule.nonResourceURLs ?? []).map((path) => ({ rule: index, permission: { verb, path } })),
+      ...resourcePermissions(rule, verb).map((permission) => ({ rule: index, permission })),
+    ]),
+  );
+}
+
+/** Rules the API server would refuse in the ClusterRole the controller writes. */
+export function ruleIssues(rules: readonly PolicyRule[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  rules.forEach((rule, i) => {
+    const path = `spec.rules[${i}]`;
+    const resources = (rule.resources?.length ?? 0) > 0;
+    const urls = (rule.nonResourceURLs?.length ?? 0) > 0;
+    if (resources && urls)
+      issues.push({ path, message: 'a rule applies to resources or to nonResourceURLs, not both' });
+    else if (!resources && !urls)
+      issues.push({ path, message: 'list resources (with apiGroups) or nonResourceURLs' });
+    else if (resources && (rule.apiGroups?.length ?? 0) === 0)
+      issues.push({ path: `${path}.apiGroups`, message: 'required with resources ("" is the core group)' });
+  });
+  return issues;
+}
+
+export function describePermission(p: Permission): string {
+  if ('path' in p) return `verb "${p.verb}" on URL "${p.path}"`;
+  const resource = p.subresource ? `${p.resource}/${p.subresource}` : p.resource;
+  const name = p.name ? ` named "${p.name}"` : '';
+  return `verb "${p.verb}" on resource "${resource}"${name} in API group "${p.group}" cluster-wide`;
+}
+
+/** The first permission the rules grant that `user` lacks, or undefined when they hold them all. */
+export async function firstLacking(
+  user: UserInfo,
+  rules: readonly PolicyRule[],
+  lookups: Lookups,
+  signal: AbortSignal,
+): Promise<Granted | undefined> {
+  const mayGrant = await Promise.all(MAY_GRANT_ANYTHING.map((p) => lookups.allowed(user, p, signal)));
+  if (mayGrant.every(Boolean)) return undefined;
+  const granted = permissionsOf(rules);
+  for (let start = 0; start < granted.length; start += BATCH) {
+    const batch = granted.slice(start, start + BATCH);
+    const answers = await Promise.all(batch.map((g) => lookups.allowed(user, g.permission, signal)));
+    const lacking = answers.indexOf(false);
+    if (lacking >= 0) return batch[lacking];
+  }
+  return undefined;
+}
+
+export const userLabel = (user: UserInfo) => `user "${user.username}"`;

@@ -1,0 +1,102 @@
+/**
+ * `thurkube admission`: wires the parts together. startAdmission() is what the tests run
+ * in-process; runAdmission() adds the process around it: flags, signals, exit code.
+ */
+import type pino from 'pino';
+import { FileCertificateSource } from '../certs/file-source.js';
+import { messageOf } from '../shared/errors.js';
+import { KubeClient } from '../shared/kube/client.js';
+import { loadKubeConfig } from '../shared/kube/config.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { createApp } from './app.js';
+import { createCaches, runCaches, unsynced } from './caches.js';
+import { ClusterLookups } from './cluster-lookups.js';
+import { type AdmissionConfig, parseConfig, USAGE } from './config.js';
+import { AdmissionMetrics } from './metrics.js';
+import { serveHttps } from './server.js';
+
+export interface Admission {
+  port: number;
+  logger: Logger;
+  /** Stops accepting, finishes reviews in flight, stops the caches and the certificate watch. */
+  stop(): Promise<void>;
+}
+
+export async function startAdmission(
+  config: AdmissionConfig,
+  logDestination?: pino.DestinationStream,
+): Promise<Admission> {
+  const logger = createLogger('admission', config.logLevel, logDestination);
+  const client = new KubeClient(loadKubeConfig(config.kubeconfig));
+  const background = new AbortController();
+  const caches = createCaches(client, (message) => logger.warn(message));
+  const cachesDone = runCaches(caches, background.signal);
+  const certificates = new FileCertificateSource({
+    certFile: config.tlsCertFile,
+    keyFile: config.tlsKeyFile,
+    onError: (message) => logger.error(message),
+  });
+  try {
+    await certificates.start(background.signal);
+  } catch (error) {
+    background.abort();
+    throw error;
+  }
+  const app = createApp({
+    lookups: new ClusterLookups(client, caches),
+    settings: { missingRefs: config.missingRefs },
+    logger,
+    metrics: new AdmissionMetrics(),
+    notReady: () => [
+      ...unsynced(caches).map((name) => `watch cache ${name} not synced`),
+      ...(certificates.healthy() ? [] : ['serving certificate missing or expired']),
+    ],
+  });
+  const server = await serveHttps({ app, certificates, host: config.host, port: config.port, logger });
+  logger.info(
+    { host: config.host, port: server.port, missingRefs: config.missingRefs },
+    'admission webhook serving',
+  );
+  return {
+    port: server.port,
+    logger,
+    async stop() {
+      await server.close();
+      background.abort();
+      await cachesDone;
+      logger.info('admission webhook stopped');
+    },
+  };
+}
+
+export async function runAdmission(argv: string[]): Promise<number> {
+  let config: AdmissionConfig | undefined;
+  try {
+    config = parseConfig(argv, process.env);
+  } catch (error) {
+    console.error(`thurkube admission: ${messageOf(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!config) {
+    console.log(USAGE);
+    return 0;
+  }
+  let admission: Admission;
+  try {
+    admission = await startAdmission(config);
+  } catch (error) {
+    console.error(`thurkube admission: ${messageOf(error)}`);
+    return 1;
+  }
+  // A bug in one review must not take the webhook (and every apply in the cluster) down.
+  process.on('unhandledRejection', (reason) =>
+    admission.logger.error({ error: messageOf(reason) }, 'unhandled rejection'),
+  );
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  admission.logger.info({ signal }, 'stopping: no new connections, finishing reviews in flight');
+  await admission.stop();
+  return 0;
+}

@@ -1,0 +1,125 @@
+/**
+ * Schedules and time zones as a Kubernetes CronJob accepts them (robfig/cron's standard parser):
+ * five fields or one of seven macros, no seconds field, no TZ=/CRON_TZ= prefix, day of week 0-6,
+ * month and day names. cron-parser reads more (seconds, L, #, H, 7 for Sunday) than Kubernetes
+ * does, so the fields are checked here first, with messages that name the field; cron-parser then
+ * tells when the schedule fires next, in its time zone.
+ */
+import { CronExpressionParser } from 'cron-parser';
+
+/** The macros Kubernetes accepts, with their five-field meaning. `@every` is not a CronJob schedule. */
+export const MACROS: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+interface Field {
+  name: string;
+  min: number;
+  max: number;
+  /** Lower-case names; a name's value is its index plus `min`. */
+  names?: string[];
+}
+
+const FIELDS: Field[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: 'jan feb mar apr may jun jul aug sep oct nov dec'.split(' ') },
+  { name: 'day of week', min: 0, max: 6, names: 'sun mon tue wed thu fri sat'.split(' ') },
+];
+
+/** One value: a number or, for month and day of week, a name. */
+function value(field: Field, token: string): number | string {
+  const named = field.names?.indexOf(token.toLowerCase()) ?? -1;
+  if (named >= 0) return named + field.min;
+  if (!/^\d+$/.test(token)) {
+    const kind = field.names ? `a number or a name (${field.names[0]}-${field.names.at(-1)})` : 'a number';
+    return `${field.name} "${token}" is not ${kind}`;
+  }
+  const n = Number(token);
+  return n < field.min || n > field.max ? `${field.name} ${n} out of range ${field.min}-${field.max}` : n;
+}
+
+/** One comma-separated part: `*`, `?`, `a`, `a-b`, each optionally `/step`. */
+function partProblem(field: Field, part: string): string | undefined {
+  const [range = '', step, extra] = part.split('/');
+  if (extra !== undefined) return `${field.name} "${part}" has more than one /`;
+  if (step !== undefined && !/^[1-9]\d*$/.test(step))
+    return `${field.name} step "${step}" must be a positive number`;
+  if (range === '*' || range === '?') return undefined;
+  const bounds = range.split('-');
+  if (bounds.length > 2) return `${field.name} "${part}" has more than one -`;
+  const values = bounds.map((b) => value(field, b));
+  const problem = values.find((v) => typeof v === 'string');
+  if (problem !== undefined) return problem as string;
+  const [low, high] = values as number[];
+  if (high !== undefined && (low ?? 0) > high) return `${field.name} range ${range} goes backwards`;
+  return undefined;
+}
+
+export type ScheduleResult = { ok: true; fields: string } | { ok: false; problem: string };
+
+/** Checks a schedule against Kubernetes' rules; on success returns its five-field form. */
+export function parseSchedule(schedule: string): ScheduleResult {
+  const text = schedule.trim();
+  if (text.includes('TZ'))
+    return {
+      ok: false,
+      problem: 'TZ= and CRON_TZ= are not allowed in a schedule; set spec.timezone instead',
+    };
+  if (text.startsWith('@')) {
+    const fields = MACROS[text];
+    if (fields) return { ok: true, fields };
+    return {
+      ok: false,
+      problem: `unknown macro; use five fields or one of ${Object.keys(MACROS).join(' ')}`,
+    };
+  }
+  const parts = text.split(/\s+/).filter(Boolean);
+  if (parts.length !== FIELDS.length) {
+    const seconds = parts.length === 6 ? ' (a seconds field is not supported)' : '';
+    return {
+      ok: false,
+      problem: `expected 5 fields (minute hour day-of-month month day-of-week), found ${parts.length}${seconds}`,
+    };
+  }
+  for (const [i, field] of FIELDS.entries()) {
+    for (const part of (parts[i] ?? '').split(',')) {
+      const problem = partProblem(field, part);
+      if (problem) return { ok: false, problem };
+    }
+  }
+  return { ok: true, fields: parts.join(' ') };
+}
+
+/** When a valid schedule fires next after `from`, in `timezone`; undefined when it never does. */
+export function nextRun(fields: string, timezone: string, from = new Date()): Date | undefined {
+  try {
+    return CronExpressionParser.parse(fields, { tz: timezone, currentDate: from }).next().toDate();
+  } catch {
+    // cron-parser refuses dates that do not exist (30 February) and gives up on a search that
+    // finds none: either way the schedule never fires.
+    return undefined;
+  }
+}
+
+/**
+ * A zone the CronJob controller can load: known to the IANA database, spelled with its exact
+ * case (Go loads zones by file name; Intl would accept "europe/paris").
+ */
+export function isTimeZone(zone: string): boolean {
+  let resolved: string;
+  try {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return false;
+  }
+  if (!/^[A-Za-z]/.test(zone)) return false;
+  return resolved.toLowerCase() !== zone.toLowerCase() || resolved === zone;
+}

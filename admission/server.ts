@@ -1,0 +1,67 @@
+/**
+ * Serves the app over HTTPS with @hono/node-server. The certificate comes from a source and is
+ * swapped in place (setSecureContext) when the source changes it: no restart, no refused
+ * connection. close() stops accepting, lets reviews in flight finish, then ends.
+ */
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { CertificateSource } from '../certs/source.js';
+import { ThurkubeError } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+
+export interface ServeOptions {
+  // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its variables
+  app: Hono<any>;
+  certificates: CertificateSource;
+  host: string;
+  port: number;
+  logger: Logger;
+}
+
+export interface RunningServer {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  /** Stops accepting, waits up to `graceMs` for requests in flight, then closes what is left. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function serveHttps(options: ServeOptions): Promise<RunningServer> {
+  const cert = options.certificates.current();
+  if (!cert) throw new ThurkubeError('Invalid', 'no serving certificate loaded yet');
+  const server = serve({
+    fetch: options.app.fetch,
+    createServer,
+    serverOptions: { cert: cert.certPem, key: cert.keyPem },
+    port: options.port,
+    hostname: options.host,
+  }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    if (server.listening) return resolve();
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  options.certificates.onChange((next) => {
+    server.setSecureContext({ cert: next.certPem, key: next.keyPem });
+    options.logger.info({ notAfter: next.notAfter.toISOString() }, 'serving certificate reloaded');
+  });
+  server.on('tlsClientError', (error) =>
+    options.logger.debug({ error: error.message }, 'TLS handshake failed'),
+  );
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    close(graceMs = 10_000) {
+      return new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        // Keep-alive connections with no request in flight would hold close() open.
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

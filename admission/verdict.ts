@@ -1,0 +1,27 @@
+/** What a validation decides, and the settings that shape it. */
+import type { FieldIssue } from '../shared/validation.js';
+
+export interface Settings {
+  /**
+   * `deny`: an AgentJob whose references do not exist is refused. `warn`: it is admitted with a
+   * warning and the controller waits for them (GitOps tools that apply in any order).
+   */
+  missingRefs: 'deny' | 'warn';
+}
+
+export interface Verdict {
+  allowed: boolean;
+  /** Every problem, with its field path; empty when allowed. */
+  issues: FieldIssue[];
+  /** kubectl prints these, whether or not the object is admitted. */
+  warnings: string[];
+  /** The user lacks a permission (escalation guard): 403 Forbidden rather than 422 Invalid. */
+  forbidden: boolean;
+}
+
+export const verdict = (issues: FieldIssue[], warnings: string[] = [], forbidden = false): Verdict => ({
+  allowed: issues.length === 0,
+  issues,
+  warnings,
+  forbidden: forbidden && issues.length > 0,
+});
