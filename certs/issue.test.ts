@@ -20,7 +20,7 @@ const options: IssueOptions = {
   caLifetimeMs: 365 * DAY_MS,
   leafLifetimeMs: 30 * DAY_MS,
 };
-const issued = execute({ action: 'issue', reason: 'test' }, undefined, options, now);
+const issued = await execute({ action: 'issue', reason: 'test' }, undefined, options, now);
 const leaf = new X509Certificate(issued.leaf.certPem);
 const ca = new X509Certificate(issued.ca.certPem);
 const forgeLeaf = forge.pki.certificateFromPem(issued.leaf.certPem);
@@ -28,7 +28,7 @@ const forgeCa = forge.pki.certificateFromPem(issued.ca.certPem);
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 
 describe('serving certificate', () => {
-  it('names exactly the four DNS names of the Service plus the extra IP', () => {
+  it('names exactly the four DNS names of the Service plus the extra IP', async () => {
     expect(serviceDnsNames('svc', 'ns')).toEqual(['svc', 'svc.ns', 'svc.ns.svc', 'svc.ns.svc.cluster.local']);
     expect(leaf.subjectAltName).toBe(
       'DNS:thurkube-admission, DNS:thurkube-admission.thurkube-system, DNS:thurkube-admission.thurkube-system.svc, ' +
@@ -42,7 +42,7 @@ describe('serving certificate', () => {
     expect(leaf.checkIP('127.0.0.1')).toBe('127.0.0.1');
   });
 
-  it('is a server certificate only: not a CA, digitalSignature + keyEncipherment, EKU serverAuth', () => {
+  it('is a server certificate only: not a CA, digitalSignature + keyEncipherment, EKU serverAuth', async () => {
     expect(leaf.ca).toBe(false);
     expect(leaf.keyUsage).toEqual([SERVER_AUTH]);
     const usage = forgeLeaf.getExtension('keyUsage') as Record<string, boolean>;
@@ -54,24 +54,24 @@ describe('serving certificate', () => {
     expect(basic).toMatchObject({ cA: false, critical: true });
   });
 
-  it('is valid from a few minutes before issuing for exactly its lifetime, at second precision', () => {
+  it('is valid from a few minutes before issuing for exactly its lifetime, at second precision', async () => {
     const info = parseCert(issued.leaf.certPem);
     expect(info.notBefore.toISOString()).toBe('2026-03-01T11:55:00.000Z');
     expect(info.notAfter.toISOString()).toBe('2026-03-31T12:00:00.000Z');
   });
 
-  it('is signed by its CA and by no other', () => {
+  it('is signed by its CA and by no other', async () => {
     expect(signedBy(issued.leaf.certPem, issued.ca.certPem)).toBe(true);
     expect(leaf.verify(ca.publicKey)).toBe(true);
     expect(leaf.issuer).toBe(ca.subject);
-    const stranger = execute({ action: 'issue', reason: 'test' }, undefined, options, now);
+    const stranger = await execute({ action: 'issue', reason: 'test' }, undefined, options, now);
     expect(signedBy(issued.leaf.certPem, stranger.ca.certPem)).toBe(false);
     expect(leaf.verify(new X509Certificate(stranger.ca.certPem).publicKey)).toBe(false);
   });
 
-  it('never outlives its CA', () => {
+  it('never outlives its CA', async () => {
     const late = new Date(now.getTime() + 350 * DAY_MS);
-    const renewed = execute({ action: 'renew-leaf', reason: 'test' }, issued, options, late);
+    const renewed = await execute({ action: 'renew-leaf', reason: 'test' }, issued, options, late);
     expect(parseCert(renewed.leaf.certPem).notAfter.getTime()).toBe(
       parseCert(issued.ca.certPem).notAfter.getTime(),
     );
@@ -79,7 +79,7 @@ describe('serving certificate', () => {
 });
 
 describe('CA', () => {
-  it('is a self-signed CA that may sign certificates, valid for its lifetime', () => {
+  it('is a self-signed CA that may sign certificates, valid for its lifetime', async () => {
     expect(ca.ca).toBe(true);
     expect(ca.checkIssued(ca)).toBe(true);
     expect(ca.verify(ca.publicKey)).toBe(true);
@@ -90,8 +90,8 @@ describe('CA', () => {
     expect(info.notAfter.getTime() - now.getTime()).toBe(365 * DAY_MS);
   });
 
-  it('backdates short-lived certificates by a tenth of their lifetime, not by minutes', () => {
-    const short = execute(
+  it('backdates short-lived certificates by a tenth of their lifetime, not by minutes', async () => {
+    const short = await execute(
       { action: 'issue', reason: 'test' },
       undefined,
       { ...options, leafLifetimeMs: 60_000 },
@@ -104,9 +104,11 @@ describe('CA', () => {
 });
 
 describe('serial numbers', () => {
-  it('are 128 random bits, positive, and never repeat', { timeout: 60_000 }, () => {
-    const leaves = Array.from({ length: 10 }, () =>
-      execute({ action: 'renew-leaf', reason: 'test' }, issued, options, now),
+  it('are 128 random bits, positive, and never repeat', { timeout: 60_000 }, async () => {
+    const leaves = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        execute({ action: 'renew-leaf', reason: 'test' }, issued, options, now),
+      ),
     );
     // OpenSSL prints serials without leading zero bytes: pad back to 16 bytes.
     const serials = [issued.ca.certPem, ...leaves.map((s) => s.leaf.certPem)].map((pem) =>
@@ -126,9 +128,10 @@ describe('serial numbers', () => {
   });
 });
 
+// Issued for the real clock: OpenSSL checks validity against the time of the handshake.
+const fresh = await execute({ action: 'issue', reason: 'test' }, undefined, options, new Date());
+
 describe('a real TLS handshake on 127.0.0.1', () => {
-  // Issued for the real clock: OpenSSL checks validity against the time of the handshake.
-  const fresh = execute({ action: 'issue', reason: 'test' }, undefined, options, new Date());
   const handshake = async (caPem: string, servername: string) => {
     const server = createServer({ cert: fresh.leaf.certPem, key: fresh.leaf.keyPem }, (socket) =>
       socket.end(),
@@ -167,7 +170,7 @@ describe('a real TLS handshake on 127.0.0.1', () => {
 });
 
 describe('splitHosts', () => {
-  it('tells IP addresses from DNS names', () => {
+  it('tells IP addresses from DNS names', async () => {
     expect(splitHosts(['127.0.0.1', 'localhost', '::1'])).toEqual({
       dnsNames: ['localhost'],
       ipAddresses: ['127.0.0.1', '::1'],

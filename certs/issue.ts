@@ -1,7 +1,7 @@
 /** Carries out a plan: makes the keys and certificates it calls for and returns the new state. */
 import { isIP } from 'node:net';
 import { samePem } from './inspect.js';
-import { createCa, issueCertificate } from './pki.js';
+import { createCa, issueCertificate, newRsaKeyPemAsync } from './pki.js';
 import type { Plan } from './plan.js';
 import { trustedWith } from './plan.js';
 import type { CertState, KeyPair } from './state.js';
@@ -49,8 +49,9 @@ const lf = (pem: string) => pem.replace(/\r\n/g, '\n');
 
 const backdate = (lifetimeMs: number) => Math.min(MAX_BACKDATE_MS, lifetimeMs / 10);
 
-function newCa(options: IssueOptions, now: Date): KeyPair {
+async function newCa(options: IssueOptions, now: Date): Promise<KeyPair> {
   const ca = createCa({
+    keyPem: await newRsaKeyPemAsync(),
     commonName: `thurkube-admission-ca@${Math.floor(now.getTime() / 1000)}`,
     validityDays: options.caLifetimeMs / DAY_MS,
     backdateMs: backdate(options.caLifetimeMs),
@@ -59,8 +60,9 @@ function newCa(options: IssueOptions, now: Date): KeyPair {
   return { certPem: lf(ca.certPem), keyPem: ca.keyPem };
 }
 
-function newLeaf(ca: KeyPair, options: IssueOptions, now: Date): KeyPair {
+async function newLeaf(ca: KeyPair, options: IssueOptions, now: Date): Promise<KeyPair> {
   const leaf = issueCertificate(ca, {
+    keyPem: await newRsaKeyPemAsync(),
     commonName: options.commonName,
     dnsNames: options.dnsNames,
     ipAddresses: options.ipAddresses,
@@ -72,43 +74,44 @@ function newLeaf(ca: KeyPair, options: IssueOptions, now: Date): KeyPair {
   return { certPem: lf(leaf.certPem), keyPem: leaf.keyPem };
 }
 
-export function execute(
+/** Makes what `step` calls for; keys are generated off the event loop. */
+export async function execute(
   step: Exclude<Plan, { action: 'keep' }>,
   state: CertState | undefined,
   options: IssueOptions,
   now: Date,
-): CertState {
+): Promise<CertState> {
   if (step.action === 'issue' || !state) {
-    const ca = newCa(options, now);
+    const ca = await newCa(options, now);
     return {
       ca,
-      leaf: newLeaf(ca, options, now),
+      leaf: await newLeaf(ca, options, now),
       trusted: [ca.certPem],
       generation: (state?.generation ?? 0) + 1,
     };
   }
-  return withGeneration(state, next(step.action, state, options, now));
+  return withGeneration(state, await next(step.action, state, options, now));
 }
 
-function next(
+async function next(
   action: Exclude<Plan['action'], 'keep' | 'issue'>,
   state: CertState,
   options: IssueOptions,
   now: Date,
-) {
+): Promise<CertState> {
   switch (action) {
     case 'renew-leaf':
-      return { ...state, leaf: newLeaf(state.ca, options, now) };
+      return { ...state, leaf: await newLeaf(state.ca, options, now) };
     case 'publish-next-ca': {
-      const nextCa = newCa(options, now);
+      const nextCa = await newCa(options, now);
       const trusted = trustedWith(state.trusted, [state.ca.certPem, nextCa.certPem], now);
       return { ...state, nextCa, nextCaPublishedAt: now, trusted };
     }
     case 'promote-next-ca': {
-      const ca = state.nextCa ?? newCa(options, now);
+      const ca = state.nextCa ?? (await newCa(options, now));
       return {
         ca,
-        leaf: newLeaf(ca, options, now),
+        leaf: await newLeaf(ca, options, now),
         trusted: trustedWith(state.trusted, [ca.certPem], now),
         generation: state.generation,
       };

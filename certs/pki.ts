@@ -1,8 +1,11 @@
 /**
  * Certificates with node-forge: a CA and the leaves it signs. Keys come from Node's native RSA
- * generator (forge's pure-JS one takes seconds); forge builds and signs the X.509 structures.
+ * generator (forge's pure-JS one takes seconds), or from the caller (`newRsaKeyPemAsync` makes one
+ * off the event loop); forge builds the X.509 structures and Node's OpenSSL signs them (forge's
+ * pure-JS RSA takes hundreds of milliseconds, during which a server answers nothing).
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 export interface Issued {
@@ -18,6 +21,8 @@ export interface CaOptions {
   now?: Date;
   /** How far notBefore lies in the past; 5 minutes unless set (short-lived test certificates want less). */
   backdateMs?: number;
+  /** The certificate's private key (PKCS#1 PEM); a new one is generated when unset. */
+  keyPem?: string;
 }
 
 export type Usage = 'server' | 'client' | 'server-and-client';
@@ -31,24 +36,45 @@ export interface LeafOptions {
   validityDays: number;
   now?: Date;
   backdateMs?: number;
+  keyPem?: string;
 }
 
 const DAY_MS = 86_400_000;
 /** Tolerates small clock differences between the issuer and the verifier. */
 const BACKDATE_MS = 5 * 60_000;
 
-function newKeyPair(): {
-  privateKey: forge.pki.rsa.PrivateKey;
+const RSA_OPTIONS = {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+} as const;
+
+function newKeyPair(pem = generateKeyPairSync('rsa', RSA_OPTIONS).privateKey): {
   publicKey: forge.pki.rsa.PublicKey;
   pem: string;
 } {
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
-  return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), pem: privateKey };
+  const key = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
+  return { publicKey: forge.pki.setRsaPublicKey(key.n, key.e), pem };
+}
+
+/** A new RSA key (PKCS#1 PEM), generated in libuv's thread pool: the event loop keeps running. */
+export async function newRsaKeyPemAsync(): Promise<string> {
+  const { privateKey } = await promisify(generateKeyPair)('rsa', RSA_OPTIONS);
+  return privateKey;
+}
+
+/**
+ * Signs with OpenSSL: forge calls `sign` once it has built the TBSCertificate, so we sign its DER
+ * (SHA-256 with RSA, PKCS#1 v1.5: what forge itself would produce, in a few milliseconds).
+ */
+function signCertificate(cert: forge.pki.Certificate, keyPem: string): void {
+  const signer = {
+    sign: () => {
+      const tbs = forge.asn1.toDer(cert.tbsCertificate).getBytes();
+      return sign('sha256', Buffer.from(tbs, 'binary'), keyPem).toString('binary');
+    },
+  };
+  cert.sign(signer as unknown as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
 }
 
 /** 128 random bits, positive as RFC 5280 requires. */
@@ -71,7 +97,7 @@ function validity(
 }
 
 export function createCa(options: CaOptions): Issued {
-  const keys = newKeyPair();
+  const keys = newKeyPair(options.keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = randomSerial();
@@ -90,14 +116,13 @@ export function createCa(options: CaOptions): Issued {
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  signCertificate(cert, keys.pem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.pem, notBefore, notAfter };
 }
 
 export function issueCertificate(ca: Pick<Issued, 'certPem' | 'keyPem'>, options: LeafOptions): Issued {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
-  const keys = newKeyPair();
+  const keys = newKeyPair(options.keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = randomSerial();
@@ -130,7 +155,7 @@ export function issueCertificate(ca: Pick<Issued, 'certPem' | 'keyPem'>, options
   ];
   if (altNames.length > 0) extensions.push({ name: 'subjectAltName', altNames });
   cert.setExtensions(extensions as forge.pki.CertificateField[]);
-  cert.sign(caKey, forge.md.sha256.create());
+  signCertificate(cert, ca.keyPem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.pem, notBefore, notAfter };
 }
 

@@ -30,10 +30,14 @@ const step = (p: Plan) => {
   return p;
 };
 
-const fresh = execute({ action: 'issue', reason: 'test' }, undefined, options, start);
+const fresh = await execute({ action: 'issue', reason: 'test' }, undefined, options, start);
+// For the rotation: a leaf renewed on day 40, so that only the CA is due, then the next CA published.
+const current = await execute({ action: 'renew-leaf', reason: 'test' }, fresh, options, at(40));
+const publishAt = at(40.5);
+const published = await execute(step(plan(input(current, publishAt))), current, options, publishAt);
 
 describe('plan', () => {
-  it('issues when there is no Secret, or when the stored one is unusable, and says which', () => {
+  it('issues when there is no Secret, or when the stored one is unusable, and says which', async () => {
     expect(plan(input(undefined, start))).toEqual({ action: 'issue', reason: 'none yet' });
     expect(plan(input(undefined, start, { problem: 'CA: ca.key does not match ca.crt' }))).toEqual({
       action: 'issue',
@@ -41,7 +45,7 @@ describe('plan', () => {
     });
   });
 
-  it('keeps fresh certificates and comes back when the leaf is due (2/3 of 9 days)', () => {
+  it('keeps fresh certificates and comes back when the leaf is due (2/3 of 9 days)', async () => {
     const p = plan(input(fresh, at(1)));
     expect(p.action).toBe('keep');
     if (p.action !== 'keep') return;
@@ -50,24 +54,24 @@ describe('plan', () => {
     expect(p.recheckAt.getTime()).toBe(due);
   });
 
-  it('renews the leaf at 2/3 of its lifetime, with the same CA', () => {
+  it('renews the leaf at 2/3 of its lifetime, with the same CA', async () => {
     const p = step(plan(input(fresh, at(6.1))));
     expect(p.action).toBe('renew-leaf');
     expect(p.reason).toMatch(/^the serving certificate: 67% of its lifetime passed at /);
-    const next = execute(p, fresh, options, at(6.1));
+    const next = await execute(p, fresh, options, at(6.1));
     expect(next.ca).toEqual(fresh.ca);
     expect(next.generation).toBe(fresh.generation);
     expect(signedBy(next.leaf.certPem, fresh.ca.certPem)).toBe(true);
     expect(parseCert(next.leaf.certPem).notAfter.getTime()).toBe(at(15.1).getTime());
   });
 
-  it('renews the leaf when it lacks a name the Service now needs', () => {
+  it('renews the leaf when it lacks a name the Service now needs', async () => {
     const p = plan(input(fresh, at(1), { ipAddresses: ['127.0.0.1'] }));
     expect(p).toEqual({ action: 'renew-leaf', reason: 'the serving certificate lacks 127.0.0.1' });
   });
 
-  it('renews a leaf that another CA signed', () => {
-    const other = execute({ action: 'issue', reason: 'test' }, undefined, options, start);
+  it('renews a leaf that another CA signed', async () => {
+    const other = await execute({ action: 'issue', reason: 'test' }, undefined, options, start);
     const mixed: CertState = { ...fresh, leaf: other.leaf };
     expect(plan(input(mixed, at(1)))).toEqual({
       action: 'renew-leaf',
@@ -75,15 +79,15 @@ describe('plan', () => {
     });
   });
 
-  it('replaces everything once the CA itself expired', () => {
+  it('replaces everything once the CA itself expired', async () => {
     expect(plan(input(fresh, at(61)))).toEqual({
       action: 'issue',
       reason: 'the CA it expired at 2026-03-02T00:00:00.000Z',
     });
   });
 
-  it('does not renew a leaf already cut off at the CA end again and again; it waits for the CA rotation', () => {
-    const capped = execute({ action: 'renew-leaf', reason: 'test' }, fresh, options, at(55));
+  it('does not renew a leaf already cut off at the CA end again and again; it waits for the CA rotation', async () => {
+    const capped = await execute({ action: 'renew-leaf', reason: 'test' }, fresh, options, at(55));
     expect(parseCert(capped.leaf.certPem).notAfter).toEqual(parseCert(fresh.ca.certPem).notAfter);
     // The CA is due (40 days), but the next CA is not trusted yet: the leaf is due too, yet kept.
     const rotating: CertState = { ...capped, nextCa: fresh.ca, nextCaPublishedAt: at(55) };
@@ -92,12 +96,7 @@ describe('plan', () => {
   });
 
   describe('rotates the CA in three steps', () => {
-    // A leaf renewed on day 40, so that only the CA is due.
-    const current = execute({ action: 'renew-leaf', reason: 'test' }, fresh, options, at(40));
-    const publishAt = at(40.5);
-    const published = execute(step(plan(input(current, publishAt))), current, options, publishAt);
-
-    it('1. publishes a next CA in the bundle, beside the current one, signing nothing yet', () => {
+    it('1. publishes a next CA in the bundle, beside the current one, signing nothing yet', async () => {
       // 2/3 of 60 days and the 5 minutes the CA is backdated by.
       expect(plan(input(current, publishAt))).toEqual({
         action: 'publish-next-ca',
@@ -112,21 +111,21 @@ describe('plan', () => {
       expect(published.generation).toBe(current.generation + 1);
     });
 
-    it('2. waits while a webhook configuration does not trust it, or the overlap has not passed', () => {
+    it('2. waits while a webhook configuration does not trust it, or the overlap has not passed', async () => {
       expect(plan(input(published, at(40.6), { nextCaTrusted: false })).action).toBe('keep');
       const early = plan(input(published, new Date(publishAt.getTime() + 30_000)));
       expect(early.action).toBe('keep');
       if (early.action === 'keep') expect(early.recheckAt.getTime()).toBe(publishAt.getTime() + 60_000);
     });
 
-    it('2. then promotes it: the new leaf is signed by the next CA, the bundle keeps both', () => {
+    it('2. then promotes it: the new leaf is signed by the next CA, the bundle keeps both', async () => {
       const when = at(40.6);
       const p = step(plan(input(published, when)));
       expect(p).toEqual({
         action: 'promote-next-ca',
         reason: 'every webhook configuration trusts the next CA',
       });
-      const promoted = execute(p, published, options, when);
+      const promoted = await execute(p, published, options, when);
       expect(promoted.ca).toEqual(published.nextCa);
       expect(promoted.nextCa).toBeUndefined();
       expect(signedBy(promoted.leaf.certPem, promoted.ca.certPem)).toBe(true);
@@ -134,13 +133,18 @@ describe('plan', () => {
       expect(promoted.generation).toBe(published.generation);
     });
 
-    it('3. drops the old CA from the bundle once it expired, in a new generation', () => {
-      const promoted = execute({ action: 'promote-next-ca', reason: 'test' }, published, options, at(40.6));
-      const renewed = execute({ action: 'renew-leaf', reason: 'test' }, promoted, options, at(59));
+    it('3. drops the old CA from the bundle once it expired, in a new generation', async () => {
+      const promoted = await execute(
+        { action: 'promote-next-ca', reason: 'test' },
+        published,
+        options,
+        at(40.6),
+      );
+      const renewed = await execute({ action: 'renew-leaf', reason: 'test' }, promoted, options, at(59));
       const p = step(plan(input(renewed, at(60.5))));
       expect(p.action).toBe('prune-trusted');
       expect(p.reason).toBe('1 CA(s) in the trust bundle expired');
-      const pruned = execute(p, renewed, options, at(60.5));
+      const pruned = await execute(p, renewed, options, at(60.5));
       expect(pruned.trusted).toHaveLength(1);
       expect(samePem(pruned.trusted[0] ?? '', promoted.ca.certPem)).toBe(true);
       expect(pruned.generation).toBe(promoted.generation + 1);
@@ -151,7 +155,7 @@ describe('plan', () => {
 describe('a simulated year with a 60-day CA and 9-day leaves', () => {
   it('always serves a valid leaf signed by a CA in the bundle, and never outliving it', {
     timeout: 120_000,
-  }, () => {
+  }, async () => {
     let state: CertState | undefined;
     const actions: string[] = [];
     for (let day = 0; day <= 150; day += 0.5) {
@@ -160,7 +164,7 @@ describe('a simulated year with a 60-day CA and 9-day leaves', () => {
         const p = plan(input(state, now));
         if (p.action === 'keep') break;
         actions.push(p.action);
-        state = execute(p, state, options, now);
+        state = await execute(p, state, options, now);
       }
       if (!state) throw new Error('no state');
       const leaf = parseCert(state.leaf.certPem);

@@ -148,7 +148,7 @@ export class SecretCertificateSource implements CertificateSource {
         { action: step.action, reason: step.reason, secret: `${namespace}/${secretName}` },
         'certificates',
       );
-      state = execute(step, state, this.issue, now);
+      state = await execute(step, state, this.issue, now);
       secret = await this.writeSecret(state, secret);
     }
     if (!state || !secret) throw new Error('unreachable: no certificate state after planning');

@@ -12,11 +12,11 @@ const options = {
   caLifetimeMs: 30 * DAY_MS,
   leafLifetimeMs: 3 * DAY_MS,
 };
-const state = execute({ action: 'issue', reason: 'test' }, undefined, options, now);
+const state = await execute({ action: 'issue', reason: 'test' }, undefined, options, now);
 const at = { name: 'thurkube-admission-tls', namespace: 'thurkube-system' };
 
 describe('the certificate Secret', () => {
-  it('is a kubernetes.io/tls Secret with the usual keys, the CA key and the trust bundle', () => {
+  it('is a kubernetes.io/tls Secret with the usual keys, the CA key and the trust bundle', async () => {
     const secret = secretFor(state, at);
     expect(secret.type).toBe('kubernetes.io/tls');
     expect(Object.keys(secret.data ?? {}).sort()).toEqual([
@@ -31,16 +31,16 @@ describe('the certificate Secret', () => {
     expect(secret.metadata.resourceVersion).toBeUndefined();
   });
 
-  it('reads back to the same state, a rotation in progress included', () => {
+  it('reads back to the same state, a rotation in progress included', async () => {
     expect(stateFromSecret(secretFor(state, at))).toEqual({ state });
-    const rotating = execute({ action: 'publish-next-ca', reason: 'test' }, state, options, now);
+    const rotating = await execute({ action: 'publish-next-ca', reason: 'test' }, state, options, now);
     const secret = secretFor(rotating, { ...at, resourceVersion: '42' });
     expect(secret.metadata.resourceVersion).toBe('42');
     expect(secret.metadata.annotations?.[ANNOTATION_NEXT_CA_PUBLISHED]).toBe(now.toISOString());
     expect(stateFromSecret(secret)).toEqual({ state: rotating });
   });
 
-  it('says why a Secret cannot be used: a missing key, or a key that belongs to another certificate', () => {
+  it('says why a Secret cannot be used: a missing key, or a key that belongs to another certificate', async () => {
     const secret = secretFor(state, at);
     const { 'ca.key': _, ...withoutCaKey } = secret.data ?? {};
     expect(stateFromSecret({ ...secret, data: withoutCaKey })).toEqual({
@@ -58,17 +58,17 @@ describe('the certificate Secret', () => {
 });
 
 describe('certificate flags', () => {
-  it('are absent without --cert-secret', () => {
+  it('are absent without --cert-secret', async () => {
     expect(certFlagsFrom({ listen: '0.0.0.0:8443' })).toBeUndefined();
   });
 
-  it('need the namespace and the Service name with --cert-secret', () => {
+  it('need the namespace and the Service name with --cert-secret', async () => {
     expect(() => certFlagsFrom({ 'cert-secret': 'tls', 'service-name': '' })).toThrow(
       '--cert-secret also needs --cert-namespace and --service-name (a non-empty value)',
     );
   });
 
-  it('read every value, the repeatable extra names included', () => {
+  it('read every value, the repeatable extra names included', async () => {
     expect(
       certFlagsFrom({
         'cert-secret': 'thurkube-admission-tls',
