@@ -33,7 +33,10 @@ export function agentJobPaths(text: string, podEnv: readonly V1EnvVar[], env: re
 }
 
 function rejection(kind: string, message: string): FieldIssue {
-  const text = message.replace(/^\S+ "[^"]*" is invalid: /, '').replace(/^\[(.*)\]$/s, '$1');
+  const text = message
+    .replace(/^\S+ "[^"]*" is invalid: /, '')
+    .replace(/^\S+ in version "[^"]*" cannot be handled as an? \S+: /, '')
+    .replace(/^\[(.*)\]$/s, '$1');
   const field = /^(spec\.[^\s:]+): (.*)$/s.exec(text);
   return field
     ? { path: field[1] ?? 'spec', message: field[2] ?? '' }
