@@ -8,6 +8,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type ErrorKind, ThurkubeError } from '../errors.js';
+import type { Connection } from './config.js';
 import { type PathOptions, type ResourceType, resourcePath } from './resources.js';
 
 export interface KubeObject {
@@ -49,6 +50,8 @@ export interface RequestArgs {
   contentType?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Return the body as text instead of parsing JSON (e.g. /metrics). */
+  text?: boolean;
 }
 
 const kindForStatus = (status: number): ErrorKind => {
@@ -69,10 +72,18 @@ export class KubeClient {
   private readonly agent: Agent;
   observer?: RequestObserver;
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new ThurkubeError('Invalid', 'the kubeconfig has no current cluster');
-    this.server = new URL(cluster.server);
+  private readonly connection: Connection | undefined;
+
+  /** Takes our own Connection (services) or a client-node KubeConfig (tests, which load it anyway). */
+  constructor(private readonly source: Connection | KubeConfig) {
+    if ('getCurrentCluster' in source) {
+      const cluster = source.getCurrentCluster();
+      if (!cluster) throw new ThurkubeError('Invalid', 'the kubeconfig has no current cluster');
+      this.server = new URL(cluster.server);
+    } else {
+      this.connection = source;
+      this.server = new URL(source.server);
+    }
     this.agent = new Agent({ keepAlive: true, maxSockets: 64 });
   }
 
@@ -80,7 +91,17 @@ export class KubeClient {
   private async requestOptions(): Promise<RequestOptions> {
     if (Date.now() - this.optionsAt > 60_000) {
       const opts: RequestOptions = {};
-      await this.kc.applyToHTTPSOptions(opts);
+      if (this.connection) {
+        const c = this.connection;
+        if (c.ca) opts.ca = c.ca;
+        if (c.cert) opts.cert = c.cert;
+        if (c.key) opts.key = c.key;
+        if (c.insecureSkipTlsVerify) opts.rejectUnauthorized = false;
+        const token = c.token?.();
+        if (token) opts.headers = { Authorization: `Bearer ${token}` };
+      } else {
+        await (this.source as KubeConfig).applyToHTTPSOptions(opts);
+      }
       this.options = opts;
       this.optionsAt = Date.now();
     }
@@ -95,7 +116,7 @@ export class KubeClient {
     const payload = args.body === undefined ? undefined : JSON.stringify(args.body);
     const headers: Record<string, string> = {
       ...(base.headers as Record<string, string> | undefined),
-      Accept: 'application/json',
+      Accept: args.text ? 'text/plain, */*' : 'application/json',
     };
     if (payload !== undefined) {
       headers['Content-Type'] = args.contentType ?? 'application/json';
@@ -143,7 +164,7 @@ export class KubeClient {
     const text = Buffer.concat(chunks).toString('utf8');
     const status = res.statusCode ?? 0;
     this.observer?.(method, path, status, (performance.now() - started) / 1000);
-    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+    if (status >= 200 && status < 300) return (args.text ? text : text ? JSON.parse(text) : undefined) as T;
     throw statusError(method, path, status, text);
   }
 

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { connectionFromKubeconfig, loadKubeConfig } from './config.js';
+
+function kubeconfig(
+  user: Record<string, unknown>,
+  cluster: Record<string, unknown> = { server: 'https://127.0.0.1:6443' },
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
+  writeFileSync(join(dir, 'ca.crt'), 'CA-PEM');
+  writeFileSync(join(dir, 'token'), 'file-token\n');
+  const path = join(dir, 'config');
+  writeFileSync(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'ctx',
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+      clusters: [{ name: 'c', cluster }],
+      users: [{ name: 'u', user }],
+    }),
+  );
+  return path;
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+describe('kubeconfig reader', () => {
+  it('reads embedded certificate data of the current context', () => {
+    const c = connectionFromKubeconfig(
+      kubeconfig(
+        { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY') },
+        { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64('CA') },
+      ),
+    );
+    expect([c.server, c.ca, c.cert, c.key, c.token]).toEqual([
+      'https://127.0.0.1:6443',
+      'CA',
+      'CERT',
+      'KEY',
+      undefined,
+    ]);
+  });
+
+  it('resolves file paths relative to the kubeconfig and reads token files', () => {
+    const c = connectionFromKubeconfig(
+      kubeconfig({ tokenFile: 'token' }, { server: 'https://h:1', 'certificate-authority': 'ca.crt' }),
+    );
+    expect(c.ca).toBe('CA-PEM');
+    expect(c.token?.()).toBe('file-token');
+  });
+
+  it('refuses exec plugins with a message that says what to use instead', () => {
+    expect(() => connectionFromKubeconfig(kubeconfig({ exec: { command: 'aws' } }))).toThrow(
+      /uses an exec or auth-provider plugin, which thurkube does not run; use a client certificate or a token/,
+    );
+  });
+
+  it('says what is missing when there is neither a kubeconfig nor a pod', () => {
+    const saved = process.env.KUBERNETES_SERVICE_HOST;
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    try {
+      expect(() => loadKubeConfig(undefined)).toThrow(
+        /pass --kubeconfig PATH \(or set KUBECONFIG\), or run inside a pod/,
+      );
+    } finally {
+      if (saved !== undefined) process.env.KUBERNETES_SERVICE_HOST = saved;
+    }
+  });
+});

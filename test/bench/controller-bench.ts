@@ -1,0 +1,265 @@
+/**
+ * Controller figures on a real control plane: convergence of N new AgentJobs against the floor
+ * (the same writes by a tight client), writes per AgentJob from the API server's own metrics,
+ * idle writes, memory, and the fan-out of one AgentRole edit.
+ */
+import { randomBytes } from 'node:crypto';
+import { API_VERSION } from '../../shared/api.js';
+import { isKind } from '../../shared/errors.js';
+import type { KubeClient, KubeObject } from '../../shared/kube/client.js';
+import { ourResource, RESOURCES } from '../../shared/kube/resources.js';
+import { FIELD_MANAGER } from '../../shared/labels.js';
+import { desiredConfigMap, desiredJob, render } from '../../shared/render/children.js';
+import type { AgentJobSpec } from '../../shared/schemas/agent-job.js';
+import { example } from '../fixtures/load.js';
+import { minimalInput } from '../fixtures/render.js';
+import { controllerWrites, requestCounts } from './apiserver-metrics.js';
+import { rssMiB, type Service, startService } from './processes.js';
+
+const agentJobs = ourResource('AgentJob');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface BenchCluster {
+  kubeconfig: string;
+  client: KubeClient;
+}
+
+/** Runs `task` for 0..n-1 with at most `concurrency` in flight. */
+export async function pool(
+  n: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+}
+
+export async function newNamespace(c: BenchCluster, prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await c.client.create(RESOURCES.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  for (;;) {
+    try {
+      await c.client.get(RESOURCES.serviceAccounts, { namespace: name, name: 'default' });
+      return name;
+    } catch {
+      await sleep(100);
+    }
+  }
+}
+
+/** Deletes a namespace and waits until it is gone, so the next run starts on a quiet cluster. */
+export async function dropNamespace(c: BenchCluster, name: string): Promise<void> {
+  await c.client.delete(RESOURCES.namespaces, { name }).catch(() => undefined);
+  for (;;) {
+    try {
+      await c.client.get(RESOURCES.namespaces, { name });
+      await sleep(500);
+    } catch (error) {
+      if (isKind(error, 'NotFound')) return;
+      await sleep(500);
+    }
+  }
+}
+
+async function applyReferences(c: BenchCluster, namespace: string): Promise<void> {
+  const apply = (type: Parameters<KubeClient['apply']>[0], o: KubeObject) =>
+    c.client.apply(type, { ...o, metadata: { ...o.metadata, namespace } }, { fieldManager: 'bench' });
+  await apply(RESOURCES.secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'claude-oauth' },
+    stringData: { token: 'x' },
+  });
+  await apply(ourResource('AgentRuntime'), example('AgentRuntime', 'minimal') as KubeObject);
+  await apply(ourResource('AgentAuth'), example('AgentAuth', 'minimal') as KubeObject);
+  await apply(ourResource('AgentRole'), example('AgentRole', 'minimal') as KubeObject);
+}
+
+const agentJob = (namespace: string, i: number): KubeObject => ({
+  apiVersion: API_VERSION,
+  kind: 'AgentJob',
+  metadata: { name: `bench-${i}`, namespace },
+  spec: example('AgentJob', 'minimal').spec,
+});
+
+const readyCount = async (c: BenchCluster, namespace: string) => {
+  const list = await c.client.list<KubeObject>(agentJobs, namespace);
+  return list.items.filter((o) =>
+    ((o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).some(
+      (x) => x.type === 'Ready' && x.status === 'True',
+    ),
+  ).length;
+};
+
+export async function startController(
+  c: BenchCluster,
+  namespace: string,
+  concurrency: number,
+): Promise<Service & { metricsPort: number }> {
+  const svc = await startService(
+    [
+      'controller',
+      '--kubeconfig',
+      c.kubeconfig,
+      '--namespace',
+      namespace,
+      '--leader-elect=false',
+      '--metrics-bind',
+      '127.0.0.1:0',
+      '--concurrency',
+      String(concurrency),
+    ],
+    /"metricsPort":(\d+)/,
+  );
+  return { ...svc, metricsPort: Number(svc.match[1]) };
+}
+
+export interface ConvergeResult {
+  seconds: number;
+  writesPerAgentJob: number;
+  rssMiB: number;
+}
+
+/** N AgentJobs created as fast as the API server takes them; time until all are Ready. */
+export async function converge(
+  c: BenchCluster,
+  n: number,
+  concurrency: number,
+  then?: (ns: string, controller: Service) => Promise<void>,
+): Promise<ConvergeResult> {
+  const ns = await newNamespace(c, `bench-conv-${n}`);
+  try {
+    await applyReferences(c, ns);
+    const controller = await startController(c, ns, concurrency);
+    try {
+      await sleep(500);
+      const before = controllerWrites(await requestCounts(c.client));
+      const started = performance.now();
+      await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
+      while ((await readyCount(c, ns)) < n) await sleep(100);
+      const seconds = (performance.now() - started) / 1000;
+      const writes = controllerWrites(await requestCounts(c.client)) - before;
+      const rss = rssMiB(controller.pid);
+      if (then) await then(ns, controller);
+      return { seconds, writesPerAgentJob: writes / n, rssMiB: rss };
+    } finally {
+      await controller.stop();
+    }
+  } finally {
+    await dropNamespace(c, ns);
+  }
+}
+
+/** The same objects written directly: AgentJob, ConfigMap, Job, status; the API server's floor. */
+export async function floor(c: BenchCluster, n: number, concurrency: number): Promise<number> {
+  const ns = await newNamespace(c, `bench-floor-${n}`);
+  try {
+    const started = performance.now();
+    await pool(n, concurrency, async (i) => {
+      const created = await c.client.create(agentJobs, agentJob(ns, i));
+      const input = minimalInput();
+      input.agentJob = { name: `bench-${i}`, namespace: ns, uid: created.metadata?.uid ?? '' };
+      const rendered = render(input);
+      await c.client.apply(RESOURCES.configMaps, desiredConfigMap(input.agentJob, rendered) as KubeObject, {
+        fieldManager: FIELD_MANAGER,
+      });
+      await c.client.apply(
+        RESOURCES.jobs,
+        desiredJob(input.agentJob, rendered, false) as unknown as KubeObject,
+        { fieldManager: FIELD_MANAGER },
+      );
+      const now = new Date().toISOString();
+      await c.client.apply(
+        agentJobs,
+        {
+          apiVersion: API_VERSION,
+          kind: 'AgentJob',
+          metadata: { name: `bench-${i}`, namespace: ns },
+          status: {
+            phase: 'Pending',
+            configHash: rendered.configHash,
+            observedGeneration: 1,
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'ChildrenReady',
+                message: 'ok',
+                lastTransitionTime: now,
+              },
+            ],
+          },
+        },
+        { fieldManager: FIELD_MANAGER, subresource: 'status' },
+      );
+    });
+    return (performance.now() - started) / 1000;
+  } finally {
+    await dropNamespace(c, ns);
+  }
+}
+
+async function controllerRequests(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  let total = 0;
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^thurkube_controller_kube_requests_total\{code="\d+",verb="(\w+)"\} (\d+)/.exec(line);
+    if (m && m[1] !== 'GET') total += Number(m[2]);
+  }
+  return total;
+}
+
+/** With every run finished, the writes the controller sends in `seconds`. */
+export async function idleWrites(
+  c: BenchCluster,
+  ns: string,
+  metricsPort: number,
+  n: number,
+  seconds: number,
+): Promise<number> {
+  for (;;) {
+    const list = await c.client.list<KubeObject>(agentJobs, ns);
+    const done = list.items.filter((o) =>
+      ['Succeeded', 'Failed'].includes((o.status as { phase?: string })?.phase ?? ''),
+    ).length;
+    if (done >= n) break;
+    await sleep(500);
+  }
+  await sleep(2000);
+  const before = await controllerRequests(metricsPort);
+  await sleep(seconds * 1000);
+  return ((await controllerRequests(metricsPort)) - before) * (60 / seconds);
+}
+
+/** Edit the AgentRole every AgentJob uses; time until every ConfigMap holds the new config. */
+export async function fanout(c: BenchCluster, ns: string, n: number): Promise<number> {
+  const role = example('AgentRole', 'minimal') as KubeObject & { spec: { allowedTools: string[] } };
+  const marker = `Bench${randomBytes(3).toString('hex')}`;
+  role.spec.allowedTools = ['Read', marker];
+  const started = performance.now();
+  await c.client.apply(
+    ourResource('AgentRole'),
+    { ...role, metadata: { ...role.metadata, namespace: ns } },
+    { fieldManager: 'bench' },
+  );
+  for (;;) {
+    const list = await c.client.list<KubeObject & { data?: Record<string, string> }>(
+      RESOURCES.configMaps,
+      ns,
+      {
+        labelSelector: 'app.kubernetes.io/managed-by=thurkube',
+      },
+    );
+    const updated = list.items.filter((cm) => cm.data?.['agent.json']?.includes(marker)).length;
+    if (updated >= n) return (performance.now() - started) / 1000;
+    await sleep(100);
+  }
+}
+
+export type { AgentJobSpec };
