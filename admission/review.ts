@@ -41,8 +41,8 @@ export const AdmissionRequest = v.object({
 });
 
 export const AdmissionReview = v.object({
-  apiVersion: v.literal(REVIEW_API_VERSION, `must be ${REVIEW_API_VERSION}`),
-  kind: v.literal('AdmissionReview', 'must be AdmissionReview'),
+  apiVersion: v.literal(REVIEW_API_VERSION),
+  kind: v.literal('AdmissionReview'),
   request: AdmissionRequest,
 });
 

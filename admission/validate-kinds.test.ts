@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  capturedReview,
+  type Harness,
+  NS,
+  type Review,
+  startHarness,
+} from '../test/fixtures/admission/harness.js';
+
+/** A captured review of `fixture` with its spec changed and, optionally, another user. */
+function review(
+  fixture: string,
+  spec: Record<string, unknown> = {},
+  user?: { username: string; groups: string[] },
+): Review {
+  const r = capturedReview(fixture);
+  if (r.request.object) r.request.object.spec = { ...r.request.object.spec, ...spec };
+  for (const [k, v] of Object.entries(spec)) if (v === undefined) delete r.request.object?.spec[k];
+  if (user) r.request.userInfo = user;
+  return r;
+}
+
+type Spec = {
+  user: string;
+  groups: string[];
+  resourceAttributes?: Record<string, string>;
+  nonResourceAttributes?: Record<string, string>;
+};
+const asked: Spec[] = [];
+/** RBAC as the stub answers it: masters hold everything, alice may read pods cluster-wide, mallory nothing. */
+function can(spec: Spec): boolean {
+  asked.push(spec);
+  if (spec.groups.includes('system:masters')) return true;
+  const r = spec.resourceAttributes;
+  return (
+    spec.user === 'alice' &&
+    r?.group === '' &&
+    r.resource === 'pods' &&
+    !r.subresource &&
+    ['get', 'list', 'watch'].includes(r.verb ?? '')
+  );
+}
+const alice = { username: 'alice', groups: ['team-a', 'system:authenticated'] };
+const mallory = { username: 'mallory', groups: ['system:authenticated'] };
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ can });
+});
+afterAll(() => h.close());
+
+const denial = async (r: Review) => (await h.post('/validate', r)).response.status?.message;
+
+describe('validating the kinds an AgentJob refers to', () => {
+  const cases: [string, Review, string | undefined][] = [
+    ['an McpServer with a command', review('validate-mcpserver-create'), undefined],
+    ['an McpServer with an https url', review('validate-mcpserver-create-docs'), undefined],
+    [
+      'an McpServer with an ftp url',
+      review('validate-mcpserver-create-docs', { url: 'ftp://example.com/mcp' }),
+      'McpServer "docs" is invalid: spec.url: "ftp://example.com/mcp" must start with http:// or https://',
+    ],
+    [
+      'an McpServer whose url is not a URL',
+      review('validate-mcpserver-create-docs', { url: 'example.com/mcp' }),
+      'McpServer "docs" is invalid: spec.url: "example.com/mcp" is not a URL',
+    ],
+    [
+      'an McpServer with both a command and a url',
+      review('validate-mcpserver-create', { url: 'https://example.com' }),
+      'McpServer "gmail" is invalid: spec: set exactly one of command (a local server) or url (a remote server)',
+    ],
+    ['a Repository', review('validate-repository-create'), undefined],
+    [
+      'a Repository with a bad owner and name',
+      review('validate-repository-create', { owner: '-thurbeen', name: 'thur kube' }),
+      'Repository "thurkube" is invalid: spec.owner: "-thurbeen" is not a GitHub user or organisation ' +
+        '(letters, digits and inner hyphens, at most 39); spec.name: "thur kube" is not a GitHub repository name ' +
+        '(letters, digits, ".", "_" and "-", at most 100)',
+    ],
+    [
+      'a Repository named ..',
+      review('validate-repository-create', { name: '..' }),
+      'Repository "thurkube" is invalid: spec.name: ".." is not a GitHub repository name (letters, digits, ".", "_" and "-", at most 100)',
+    ],
+    ['an AgentSkill', review('validate-agentskill-create'), undefined],
+    [
+      'an AgentSkill whose repo has no owner',
+      review('validate-agentskill-create', { repo: 'skills' }),
+      'AgentSkill "triage" is invalid: spec.repo: "skills" must be owner/repo, e.g. Thurbeen/skills',
+    ],
+    [
+      'an AgentSkill whose repo has three parts',
+      review('validate-agentskill-create', { repo: 'a/b/c' }),
+      'AgentSkill "triage" is invalid: spec.repo: "a/b/c" must be owner/repo, e.g. Thurbeen/skills',
+    ],
+    [
+      'an AgentSkill whose owner is too long',
+      review('validate-agentskill-create', { repo: `${'o'.repeat(40)}/skills` }),
+      `AgentSkill "triage" is invalid: spec.repo: "${'o'.repeat(40)}" is not a GitHub user or organisation (letters, digits and inner hyphens, at most 39)`,
+    ],
+    ['an AgentRuntime', review('validate-agentruntime-create'), undefined],
+    ['an AgentRole', review('validate-agentrole-create'), undefined],
+  ];
+  for (const [what, r, message] of cases) {
+    it(`${message ? 'refuses' : 'admits'} ${what}`, async () => {
+      expect(await denial(r)).toBe(message);
+    });
+  }
+
+  it('warns when the Secret of an AgentAuth is missing, and admits it', async () => {
+    const { response } = await h.post(
+      '/validate',
+      review('validate-agentauth-create', { secretRef: { name: 'later', key: 'token' } }),
+    );
+    expect(response.allowed).toBe(true);
+    expect(response.warnings).toEqual([
+      `AgentAuth "claude-oauth": Secret "later" not found in namespace "${NS}"; runs fail until it exists`,
+    ]);
+  });
+
+  it('warns when the token Secret of a Repository lacks its key', async () => {
+    const { response } = await h.post(
+      '/validate',
+      review('validate-repository-create', { tokenSecretRef: { name: 'github-token', key: 'pat' } }),
+    );
+    expect(response.warnings).toEqual(['Repository "thurkube": Secret "github-token" has no key "pat"']);
+  });
+});
+
+describe('the ClusterAccess escalation guard', () => {
+  it('admits a cluster admin (system:masters) with one pair of checks: may escalate and bind', async () => {
+    asked.length = 0;
+    expect((await h.post('/validate', review('validate-clusteraccess-create'))).response.allowed).toBe(true);
+    expect(asked.map((s) => s.resourceAttributes?.verb)).toEqual(['escalate', 'bind']);
+  });
+
+  it('admits a user who holds every permission granted', async () => {
+    const r = review(
+      'validate-clusteraccess-create',
+      { rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }] },
+      alice,
+    );
+    expect((await h.post('/validate', r)).response.allowed).toBe(true);
+  });
+
+  it('refuses a user asking for * on *, naming the permission, as 403 Forbidden', async () => {
+    asked.length = 0;
+    const r = review(
+      'validate-clusteraccess-create',
+      { rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
+      alice,
+    );
+    const { response } = await h.post('/validate', r);
+    expect(response.status).toEqual({
+      code: 403,
+      reason: 'Forbidden',
+      message:
+        'ClusterAccess "read-pods" is forbidden: spec.rules[0]: user "alice" lacks verb "*" on resource "*" in API group "*" ' +
+        'cluster-wide, which this rule grants; whoever writes a ClusterAccess must already hold every permission it grants',
+    });
+    // The wildcard is asked as a wildcard, for alice with her groups.
+    expect(asked.at(-1)).toMatchObject({
+      user: 'alice',
+      groups: ['team-a', 'system:authenticated'],
+      resourceAttributes: { verb: '*', group: '*', resource: '*' },
+    });
+  });
+
+  it('names the first permission lacking: subresources, names and URLs included', async () => {
+    const rules = [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { nonResourceURLs: ['/metrics'], verbs: ['get'] },
+    ];
+    expect(await denial(review('validate-clusteraccess-create', { rules }, alice))).toContain(
+      'spec.rules[1]: user "alice" lacks verb "get" on resource "pods/log" in API group "" cluster-wide',
+    );
+    const urls = [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }];
+    expect(await denial(review('validate-clusteraccess-create', { rules: urls }, alice))).toContain(
+      'spec.rules[0]: user "alice" lacks verb "get" on URL "/metrics"',
+    );
+    const named = [
+      { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['web'], verbs: ['get'] },
+    ];
+    expect(await denial(review('validate-clusteraccess-create', { rules: named }, alice))).toContain(
+      'lacks verb "get" on resource "deployments" named "web" in API group "apps" cluster-wide',
+    );
+  });
+
+  it('refuses rules the API server would refuse in a ClusterRole', async () => {
+    const rules = [{ resources: ['pods'], verbs: ['get'] }, { verbs: ['get'] }];
+    expect(await denial(review('validate-clusteraccess-create', { rules }))).toBe(
+      'ClusterAccess "read-pods" is invalid: spec.rules[0].apiGroups: required with resources ("" is the core group); ' +
+        'spec.rules[1]: list resources (with apiGroups) or nonResourceURLs',
+    );
+  });
+
+  it('refuses an AgentJob that newly refers to a ClusterAccess its author could not write', async () => {
+    const r = capturedReview('validate-agentjob-create');
+    r.request.userInfo = mallory;
+    expect(await denial(r)).toBe(
+      'AgentJob "pr-fixer" is forbidden: spec.clusterAccessRef: user "mallory" may not use ClusterAccess "read-pods": ' +
+        'they lack verb "get" on resource "pods" in API group "" cluster-wide, which it grants',
+    );
+  });
+
+  it('does not ask again when an update keeps the same ClusterAccess', async () => {
+    const r = capturedReview('validate-agentjob-update');
+    r.request.userInfo = mallory;
+    if (!r.request.object || !r.request.oldObject) throw new Error('bad fixture');
+    r.request.object.spec.clusterAccessRef = 'read-pods';
+    r.request.oldObject.spec.clusterAccessRef = 'read-pods';
+    asked.length = 0;
+    expect((await h.post('/validate', r)).response.allowed).toBe(true);
+    expect(asked).toEqual([]);
+  });
+});
+
+describe('deleting a referenced object', () => {
+  it('is allowed with a warning naming the AgentJobs that still use it', async () => {
+    const job = (name: string, runtimeRef: string) => ({
+      apiVersion: 'thurkube.thurbeen.eu/v1alpha1',
+      kind: 'AgentJob',
+      metadata: { name, namespace: NS },
+      spec: { runtimeRef, authRef: 'a', roleRef: 'r', prompt: 'p' },
+    });
+    const r = await startHarness({
+      objects: [job('b-user', 'claude-code'), job('a-user', 'claude-code'), job('other', 'x')],
+    });
+    try {
+      const { response } = await r.post('/validate', capturedReview('validate-agentruntime-delete'));
+      expect(response.allowed).toBe(true);
+      expect(response.warnings).toEqual([
+        'AgentRuntime "claude-code" is still used by AgentJobs "a-user", "b-user"; they cannot run until it is back',
+      ]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('is allowed without a warning when nothing uses it', async () => {
+    const { response } = await h.post('/validate', capturedReview('validate-agentruntime-delete'));
+    expect(response).toEqual({
+      uid: capturedReview('validate-agentruntime-delete').request.uid,
+      allowed: true,
+    });
+  });
+});
