@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './config.js';
+import { runAdmission } from './main.js';
+
+describe('parseConfig', () => {
+  it('has defaults for a pod: 0.0.0.0:8443, the mounted certificate, deny, info', () => {
+    expect(parseConfig([], {})).toEqual({
+      kubeconfig: undefined,
+      host: '0.0.0.0',
+      port: 8443,
+      tlsCertFile: '/etc/thurkube/tls/tls.crt',
+      tlsKeyFile: '/etc/thurkube/tls/tls.key',
+      missingRefs: 'deny',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every flag, and $KUBECONFIG only when --kubeconfig is not given', () => {
+    const argv = [
+      '--listen',
+      '127.0.0.1:9443',
+      '--tls-cert-file',
+      'c',
+      '--tls-key-file',
+      'k',
+      '--missing-refs',
+      'warn',
+      '--log-level',
+      'debug',
+    ];
+    expect(parseConfig(argv, { KUBECONFIG: '/env/kubeconfig' })).toEqual({
+      kubeconfig: '/env/kubeconfig',
+      host: '127.0.0.1',
+      port: 9443,
+      tlsCertFile: 'c',
+      tlsKeyFile: 'k',
+      missingRefs: 'warn',
+      logLevel: 'debug',
+    });
+    expect(parseConfig(['--kubeconfig', '/flag'], { KUBECONFIG: '/env' })?.kubeconfig).toBe('/flag');
+    expect(parseConfig(['--listen', '[::1]:8443'], {})).toMatchObject({ host: '::1', port: 8443 });
+  });
+
+  it('returns nothing for --help', () => {
+    expect(parseConfig(['--help'], {})).toBeUndefined();
+  });
+
+  const bad: [string[], string][] = [
+    [['--missing-refs', 'maybe'], '--missing-refs: "maybe" is not deny or warn'],
+    [
+      ['--log-level', 'loud'],
+      '--log-level: "loud" is not one of fatal, error, warn, info, debug, trace, silent',
+    ],
+    [['--listen', '8443'], '--listen: "8443" is not HOST:PORT, e.g. 127.0.0.1:8443'],
+    [['--listen', '127.0.0.1:99999'], '--listen: "127.0.0.1:99999" is not HOST:PORT'],
+    [['--bogus'], "Unknown option '--bogus'"],
+  ];
+  for (const [argv, message] of bad) {
+    it(`refuses ${argv.join(' ')}`, () => {
+      expect(() => parseConfig(argv, {})).toThrow(message);
+    });
+  }
+});
+
+describe('runAdmission', () => {
+  it('prints its usage and exits 0 for --help, 2 for a bad flag', async () => {
+    expect(await runAdmission(['--help'])).toBe(0);
+    expect(await runAdmission(['--missing-refs', 'maybe'])).toBe(2);
+  });
+
+  it('exits 1 with a message when it cannot start (no such kubeconfig)', async () => {
+    expect(await runAdmission(['--kubeconfig', '/nonexistent/kubeconfig', '--listen', '127.0.0.1:0'])).toBe(
+      1,
+    );
+  });
+});

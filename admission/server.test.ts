@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileCertificateSource } from '../certs/file-source.js';
+import { createLogger } from '../shared/log.js';
+import { testPki } from '../test/fixtures/admission/loopback.js';
+import { serveHttps } from './server.js';
+
+const pki = testPki();
+const dir = mkdtempSync(join(tmpdir(), 'admission-server-'));
+const certFile = join(dir, 'tls.crt');
+const keyFile = join(dir, 'tls.key');
+writeFileSync(certFile, pki.serving.certPem);
+writeFileSync(keyFile, pki.serving.keyPem);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const logger = createLogger('admission', 'silent');
+const app = new Hono()
+  .get('/hello', (c) => c.text('hello'))
+  .get('/slow', async (c) => {
+    await new Promise((r) => setTimeout(r, 300));
+    return c.text('done');
+  });
+
+const fetchText = (port: number, path: string) =>
+  new Promise<string>((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, ca: pki.ca.certPem, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+
+describe('serveHttps', () => {
+  it('serves over TLS with the certificate of its source, verified by the CA', async () => {
+    const stop = new AbortController();
+    const certificates = new FileCertificateSource({ certFile, keyFile });
+    await certificates.start(stop.signal);
+    const server = await serveHttps({ app, certificates, host: '127.0.0.1', port: 0, logger });
+    try {
+      expect(await fetchText(server.port, '/hello')).toBe('hello');
+    } finally {
+      await server.close();
+      stop.abort();
+    }
+  });
+
+  it('finishes a request in flight when closed, then refuses new connections', async () => {
+    const stop = new AbortController();
+    const certificates = new FileCertificateSource({ certFile, keyFile });
+    await certificates.start(stop.signal);
+    const server = await serveHttps({ app, certificates, host: '127.0.0.1', port: 0, logger });
+    const inFlight = fetchText(server.port, '/slow');
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = server.close();
+    expect(await inFlight).toBe('done');
+    await closed;
+    stop.abort();
+    const refused = new Promise<string>((resolve) => {
+      request({ host: '127.0.0.1', port: server.port, ca: pki.ca.certPem })
+        .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? ''))
+        .end();
+    });
+    expect(await refused).toBe('ECONNREFUSED');
+  });
+});
