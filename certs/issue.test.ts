@@ -90,6 +90,16 @@ describe('CA', () => {
     expect(info.notAfter.getTime() - now.getTime()).toBe(365 * DAY_MS);
   });
 
+  it('writes subject and issuer names that strict parsers accept as PrintableString (Go rejects "@")', async () => {
+    // Regression: a CA named thurkube-admission-ca@<time> made the API server refuse the caBundle.
+    const printable = /^[A-Za-z0-9 '()+,\-./:=?]+$/;
+    for (const cert of [ca, leaf]) {
+      for (const name of [cert.subject, cert.issuer]) {
+        for (const line of name.split('\n')) expect(line.split('=')[1], line).toMatch(printable);
+      }
+    }
+  });
+
   it('backdates short-lived certificates by a tenth of their lifetime, not by minutes', async () => {
     const short = await execute(
       { action: 'issue', reason: 'test' },

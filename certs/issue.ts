@@ -52,7 +52,9 @@ const backdate = (lifetimeMs: number) => Math.min(MAX_BACKDATE_MS, lifetimeMs / 
 async function newCa(options: IssueOptions, now: Date): Promise<KeyPair> {
   const ca = createCa({
     keyPem: await newRsaKeyPemAsync(),
-    commonName: `thurkube-admission-ca@${Math.floor(now.getTime() / 1000)}`,
+    // forge writes names as PrintableString, which has no '@' or '_': Go's parser (the API server's)
+    // rejects the whole caBundle otherwise. The time tells CAs apart in logs and issuers.
+    commonName: `thurkube-admission-ca-${Math.floor(now.getTime() / 1000)}`,
     validityDays: options.caLifetimeMs / DAY_MS,
     backdateMs: backdate(options.caLifetimeMs),
     now,
