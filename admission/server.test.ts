@@ -1,21 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get, request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { request } from 'node:https';
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileCertificateSource } from '../certs/file-source.js';
 import { createLogger } from '../shared/log.js';
-import { testPki } from '../test/fixtures/admission/loopback.js';
+import { httpsText, testPki } from '../test/fixtures/admission/loopback.js';
 import { serveHttps } from './server.js';
 
 const pki = testPki();
-const dir = mkdtempSync(join(tmpdir(), 'admission-server-'));
-const certFile = join(dir, 'tls.crt');
-const keyFile = join(dir, 'tls.key');
-writeFileSync(certFile, pki.serving.certPem);
-writeFileSync(keyFile, pki.serving.keyPem);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { certFile, keyFile } = pki;
+afterAll(() => pki.remove());
 
 const logger = createLogger('admission', 'silent');
 const app = new Hono()
@@ -25,16 +18,7 @@ const app = new Hono()
     return c.text('done');
   });
 
-const fetchText = (port: number, path: string) =>
-  new Promise<string>((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, ca: pki.ca.certPem, agent: false }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => {
-        text += c.toString();
-      });
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
-  });
+const fetchText = (port: number, path: string) => httpsText(port, path, pki.ca.certPem);
 
 describe('serveHttps', () => {
   it('serves over TLS with the certificate of its source, verified by the CA', async () => {

@@ -5,21 +5,13 @@ import {
   capturedReview,
   type Harness,
   NS,
-  type Review,
+  reviewWith,
   startHarness,
 } from '../test/fixtures/admission/harness.js';
 
 /** The full AgentJob (pr-fixer, scheduled, every reference) as the validating webhook received it. */
-const fullJob = (spec: Record<string, unknown> = {}, name?: string): Review => {
-  const review = capturedReview('validate-agentjob-create');
-  const object = review.request.object;
-  if (!object) throw new Error('fixture without object');
-  object.spec = { ...object.spec, ...spec };
-  for (const [k, v] of Object.entries(spec)) if (v === undefined) delete object.spec[k];
-  if (name && object.metadata) object.metadata.name = name;
-  if (name) review.request.name = name;
-  return review;
-};
+const fullJob = (spec: Record<string, unknown> = {}, name?: string) =>
+  reviewWith('validate-agentjob-create', spec, { name });
 
 /** The API server's own rule (Kubernetes 1.36): an env name is printable ASCII without "=". */
 function envNameRule(o: KubeObject) {

@@ -4,21 +4,12 @@ import {
   type Harness,
   NS,
   type Review,
+  reviewWith,
   startHarness,
 } from '../test/fixtures/admission/harness.js';
 
-/** A captured review of `fixture` with its spec changed and, optionally, another user. */
-function review(
-  fixture: string,
-  spec: Record<string, unknown> = {},
-  user?: { username: string; groups: string[] },
-): Review {
-  const r = capturedReview(fixture);
-  if (r.request.object) r.request.object.spec = { ...r.request.object.spec, ...spec };
-  for (const [k, v] of Object.entries(spec)) if (v === undefined) delete r.request.object?.spec[k];
-  if (user) r.request.userInfo = user;
-  return r;
-}
+const review = (fixture: string, spec: Record<string, unknown> = {}, user?: Review['request']['userInfo']) =>
+  reviewWith(fixture, spec, { user });
 
 type Spec = {
   user: string;

@@ -5,10 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -16,16 +13,13 @@ import { type Admission, startAdmission } from '../../admission/main.js';
 import { issueCertificate } from '../../certs/pki.js';
 import { installCrds } from '../cluster/crds.js';
 import { eventually, testCluster } from '../cluster/testing.js';
-import { type Registration, registerWebhooks, testPki } from '../fixtures/admission/loopback.js';
+import { mergeSpec } from '../fixtures/admission/harness.js';
+import { httpsText, type Registration, registerWebhooks, testPki } from '../fixtures/admission/loopback.js';
 import { example, type Manifest } from '../fixtures/load.js';
 
 const cluster = testCluster();
 const pki = testPki();
-const dir = mkdtempSync(join(tmpdir(), 'thurkube-admission-'));
-const certFile = join(dir, 'tls.crt');
-const keyFile = join(dir, 'tls.key');
-writeFileSync(certFile, pki.serving.certPem);
-writeFileSync(keyFile, pki.serving.keyPem);
+const { certFile, keyFile } = pki;
 
 const suffix = randomBytes(3).toString('hex');
 const servers: Admission[] = [];
@@ -67,8 +61,7 @@ const yamlOf = (...objects: Manifest[]) => objects.map((o) => stringify(o)).join
 function agentJob(name: string, spec: Record<string, unknown> = {}): Manifest {
   const job = example('AgentJob', 'minimal');
   job.metadata.name = name;
-  job.spec = { ...job.spec, ...spec };
-  for (const [k, v] of Object.entries(spec)) if (v === undefined) delete job.spec[k];
+  mergeSpec(job.spec, spec);
   return job;
 }
 
@@ -109,7 +102,7 @@ afterAll(async () => {
   await Promise.all(registrations.map((r) => r.remove()));
   await Promise.all(servers.map((s) => s.stop()));
   await cluster.deleteNamespaces();
-  rmSync(dir, { recursive: true, force: true });
+  pki.remove();
 });
 
 describe('admission webhook on the real control plane', () => {
@@ -362,17 +355,6 @@ function servedSerial(port: number): Promise<string> {
   });
 }
 
-const getText = (url: string) =>
-  new Promise<string>((resolve, reject) => {
-    get(url, { ca: pki.ca.certPem }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-      });
-      res.on('end', () => resolve(text));
-    }).on('error', reject);
-  });
-
 describe('thurkube admission, the command', () => {
   it('serves until SIGTERM, then stops and exits 0', async () => {
     const child = spawn(
@@ -403,10 +385,10 @@ describe('thurkube admission, the command', () => {
       () => lines.find((l) => l.msg === 'admission webhook serving')?.port,
       60_000,
     );
-    expect(await getText(`https://127.0.0.1:${port}/healthz`)).toBe('ok');
+    expect(await httpsText(port, '/healthz', pki.ca.certPem)).toBe('ok');
     await eventually(
       'the caches to sync',
-      async () => (await getText(`https://127.0.0.1:${port}/readyz`)) === 'ok',
+      async () => (await httpsText(port, '/readyz', pki.ca.certPem)) === 'ok',
     );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
