@@ -1,0 +1,62 @@
+/**
+ * The image's entry point without Docker: the build script compiles to a directory, and the
+ * compiled CLI runs on this Node (20 in CI, 24 in the image) with the same output as from source.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allCrdsYaml } from '../shared/crd/yaml.js';
+
+const run = promisify(execFile);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Inside node_modules, so that the compiled files resolve the packages exactly as dist/ does.
+const out = join(root, 'node_modules', '.cache', `thurkube-build-test-${process.pid}`);
+const cli = join(out, 'scripts', 'thurkube.js');
+const node = (args: string[]) => run(process.execPath, [cli, ...args], { cwd: root });
+
+beforeAll(async () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  // The very command of `npm run build`, only with another output directory.
+  const [bin, ...args] = (pkg.scripts.build ?? '').split(' ');
+  expect(bin).toBe('tsc');
+  await run(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), ...args, '--outDir', out],
+    {
+      cwd: root,
+    },
+  );
+}, 180_000);
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('the compiled CLI', () => {
+  it('prints the eight CRDs with `thurkube crd`, byte for byte as from source', async () => {
+    const { stdout } = await node(['crd']);
+    expect(stdout).toBe(allCrdsYaml());
+    expect(stdout.match(/^kind: CustomResourceDefinition$/gm)).toHaveLength(8);
+  });
+
+  it('knows the controller and admission commands', async () => {
+    const top = await node(['--help']);
+    expect(top.stdout).toMatch(/^ {2}controller /m);
+    expect(top.stdout).toMatch(/^ {2}admission /m);
+    for (const command of ['controller', 'admission']) {
+      const { stdout } = await node([command, '--help']);
+      expect(stdout).toContain(`thurkube ${command}`);
+    }
+  });
+
+  it('is what the Dockerfile runs', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('exec node --enable-source-maps /app/dist/scripts/thurkube.js');
+    expect(dockerfile).toMatch(/^USER 65532:65532$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["thurkube"\]$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-/m);
+  });
+});
