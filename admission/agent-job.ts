@@ -7,7 +7,13 @@ import type { ReferencedKind } from '../shared/api.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import { maxAgentJobName } from '../shared/names.js';
 import { parseSpec } from '../shared/objects.js';
-import { describeProblem, referencesOf, resolveRefs } from '../shared/render/resolve.js';
+import {
+  describeProblem,
+  type Lookup,
+  type RefProblem,
+  referencesOf,
+  resolveRefs,
+} from '../shared/render/resolve.js';
 import type { AgentJobSpec } from '../shared/schemas/agent-job.js';
 import type { FieldIssue } from '../shared/validation.js';
 import { childIssues, type ScheduleFix } from './dry-run.js';
@@ -51,6 +57,25 @@ export function localIssues(name: string, spec: Partial<AgentJobSpec>) {
   return { issues, warnings, cron, shortName: name.slice(0, max) };
 }
 
+/** Every referenced object, looked up at once; the missing ones as problems. */
+async function lookUpReferences(
+  spec: Partial<AgentJobSpec>,
+  namespace: string,
+  lookups: Lookups,
+  signal: AbortSignal,
+): Promise<{ found: Lookup; problems: RefProblem[] }> {
+  const refs = referencesOf(spec);
+  const objects = await Promise.all(refs.map((r) => lookups.object(r.kind, namespace, r.name, signal)));
+  const found = new Map<string, { spec?: unknown }>();
+  const problems: RefProblem[] = [];
+  refs.forEach((r, i) => {
+    const o = objects[i];
+    if (o) found.set(`${r.kind}/${r.name}`, { spec: o.spec });
+    else problems.push({ ...r, problem: 'missing' });
+  });
+  return { found: (kind: ReferencedKind, name: string) => found.get(`${kind}/${name}`), problems };
+}
+
 export async function validateAgentJob(
   request: AdmissionRequest,
   lookups: Lookups,
@@ -65,28 +90,19 @@ export async function validateAgentJob(
   const parsed = parseSpec('AgentJob', object.spec);
   if (!parsed.ok) issues.push(...parsed.issues);
 
-  const refs = referencesOf(raw);
-  const objects = await Promise.all(refs.map((r) => lookups.object(r.kind, namespace, r.name, signal)));
-  const found = new Map<string, { spec?: unknown }>();
-  refs.forEach((r, i) => {
-    const o = objects[i];
-    if (o) found.set(`${r.kind}/${r.name}`, { spec: o.spec });
-  });
-  if (!parsed.ok) return verdict(issues, warnings);
+  const { found, problems } = await lookUpReferences(raw, namespace, lookups, signal);
+  const resolution = parsed.ok && problems.length === 0 ? resolveRefs(parsed.value, found) : undefined;
+  if (resolution && !resolution.ok) problems.push(...resolution.problems);
+  for (const p of problems) {
+    // describeProblem reads "<field>: <what>"; the field becomes the issue's path.
+    const message = describeProblem(p, namespace).slice(p.field.length + 2);
+    if (p.problem === 'missing' && settings.missingRefs === 'warn')
+      warnings.push(`${p.field}: ${message}; the controller waits for it`);
+    else issues.push({ path: p.field, message });
+  }
+  if (!parsed.ok || !resolution?.ok) return verdict(issues, warnings);
 
   const spec = parsed.value;
-  const resolution = resolveRefs(spec, (kind: ReferencedKind, name: string) => found.get(`${kind}/${name}`));
-  if (!resolution.ok) {
-    for (const p of resolution.problems) {
-      // describeProblem reads "<field>: <what>"; the field becomes the issue's path.
-      const message = describeProblem(p, namespace).slice(p.field.length + 2);
-      if (p.problem === 'missing' && settings.missingRefs === 'warn')
-        warnings.push(`${p.field}: ${message}; the controller waits for it`);
-      else issues.push({ path: p.field, message });
-    }
-    return verdict(issues, warnings);
-  }
-
   const resolved = resolution.refs;
   const identity = { name: local.shortName, namespace, uid: object.metadata?.uid ?? '' };
   const oldRef = (request.oldObject?.spec as Partial<AgentJobSpec> | undefined)?.clusterAccessRef;

@@ -4,6 +4,7 @@
  * Testable without a socket through `app.request()`.
  */
 import { type Context, Hono } from 'hono';
+import { KIND_NAMES } from '../shared/api.js';
 import type { Logger } from '../shared/log.js';
 import { METRICS_CONTENT_TYPE } from '../shared/metrics.js';
 import { formatIssues } from '../shared/validation.js';
@@ -12,14 +13,9 @@ import { type Env, failure, limitBody, readReview, reply, withDeadline } from '.
 import type { Lookups } from './lookups.js';
 import { AdmissionMetrics, type Result } from './metrics.js';
 import { mutate } from './mutate.js';
-import {
-  type AdmissionRequest,
-  type AdmissionResponse,
-  denied,
-  nameOf,
-  patched,
-  allowed as yes,
-} from './review.js';
+import type { AdmissionResponse } from './responses.js';
+import * as respond from './responses.js';
+import { type AdmissionRequest, nameOf } from './review.js';
 import { validate } from './validate.js';
 import type { Settings } from './verdict.js';
 
@@ -53,7 +49,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const seconds = (performance.now() - started) / 1000;
     const code = response.status?.code ?? 200;
     const result: Result = response.allowed ? 'allowed' : status !== 200 || code >= 500 ? 'error' : 'denied';
-    metrics.observe(request?.kind.kind ?? 'unknown', request?.operation ?? 'unknown', result, seconds);
+    // Only our kinds become label values: a stray review must not grow the series without bound.
+    const kind = KIND_NAMES.find((k) => k === request?.kind.kind) ?? (request ? 'other' : 'unknown');
+    metrics.observe(kind, request?.operation ?? 'unknown', result, seconds);
     const line = {
       webhook,
       uid: response.uid,
@@ -103,7 +101,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     limitBody(),
     route('mutate', async (request, signal) => {
       const result = await mutate(request, deps.lookups, signal);
-      return result.allowed ? patched(request.uid, result.patch) : denied(request.uid, result.message, 422);
+      return result.allowed
+        ? respond.patched(request.uid, result.patch)
+        : respond.denied(request.uid, result.message, 422);
     }),
   );
   app.post(
@@ -111,10 +111,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
     limitBody(),
     route('validate', async (request, signal) => {
       const v = await validate(request, deps.lookups, deps.settings, signal);
-      if (v.allowed) return yes(request.uid, v.warnings);
+      if (v.allowed) return respond.allowed(request.uid, v.warnings);
       const what = v.forbidden ? 'forbidden' : 'invalid';
       const message = `${request.kind.kind} "${nameOf(request)}" is ${what}: ${formatIssues(v.issues)}`;
-      return denied(request.uid, message, v.forbidden ? 403 : 422, v.warnings);
+      return respond.denied(request.uid, message, v.forbidden ? 403 : 422, v.warnings);
     }),
   );
 

@@ -5,14 +5,8 @@
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ThurkubeError } from '../shared/errors.js';
-import {
-  type AdmissionRequest,
-  type AdmissionResponse,
-  decodeReview,
-  envelope,
-  errored,
-  uidOf,
-} from './review.js';
+import { type AdmissionResponse, envelope, errored } from './responses.js';
+import { type AdmissionRequest, decodeReview, uidOf } from './review.js';
 
 /** The API server sends at most 3 MiB objects (twice, old and new, on UPDATE, well below this). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;

@@ -70,6 +70,14 @@ describe('validating an AgentJob', () => {
     );
   });
 
+  it('reports schema problems and missing references together', async () => {
+    const { response } = await h.post('/validate', fullJob({ timeoutSeconds: 0, roleRef: 'nobody' }));
+    expect(response.status?.message).toBe(
+      'AgentJob "pr-fixer" is invalid: spec.timeoutSeconds: must be at least 1; ' +
+        `spec.roleRef: AgentRole "nobody" not found in namespace "${NS}"`,
+    );
+  });
+
   it('admits missing references with warnings in warn mode', async () => {
     const warn = await startHarness({ settings: { missingRefs: 'warn' } });
     try {
