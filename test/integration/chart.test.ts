@@ -401,6 +401,37 @@ describe('chart: on the local cluster', () => {
     expect(reviews).toContain('/validate CREATE AgentJob');
   });
 
+  it('keeps the injected caBundle through `helm upgrade` (the chart renders none; the three-way merge leaves it)', async () => {
+    const bundleOf = async () =>
+      (
+        await cluster.kubectl([
+          'get',
+          'validatingwebhookconfiguration',
+          admission,
+          '-o',
+          'jsonpath={.webhooks[0].clientConfig.caBundle}',
+        ])
+      ).stdout;
+    const before = await bundleOf();
+    expect(before).not.toBe('');
+    const res = await helm([
+      'upgrade',
+      release,
+      CHART_DIR,
+      '--namespace',
+      ns,
+      '--reuse-values',
+      '--wait',
+      '--timeout',
+      '120s',
+      ...setArgs({ 'admission.missingRefs': 'warn' }),
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    const adm = await cluster.apps.readNamespacedDeployment({ name: admission, namespace: ns });
+    expect(adm.spec?.template.spec?.containers[0]?.args).toContain('--missing-refs=warn');
+    expect(await bundleOf()).toBe(before);
+  });
+
   it('uninstalls and leaves the CRDs and the users’ objects', async () => {
     const res = await helm(['uninstall', release, '--namespace', ns, '--wait']);
     expect(res.code, res.stderr).toBe(0);
