@@ -14,6 +14,17 @@ import type { ControllerContext } from './context.js';
 
 export type ApplyResult = 'unchanged' | 'created' | 'updated';
 
+/**
+ * What of a desired object can be compared with the cache. A Job's pod template cannot change
+ * after creation and is named by its hash (N-<configHash>), so it is left out; the cache does not
+ * keep it either (caches.ts).
+ */
+function comparable(type: ResourceType, desired: KubeObject): KubeObject {
+  if (type.kind !== 'Job') return desired;
+  const { template: _template, ...spec } = (desired.spec ?? {}) as Record<string, unknown>;
+  return { ...desired, spec };
+}
+
 export async function applyIfChanged(
   ctx: ControllerContext,
   type: ResourceType,
@@ -21,7 +32,7 @@ export async function applyIfChanged(
   desired: KubeObject,
 ): Promise<ApplyResult> {
   const live = cache.get(desired.metadata?.namespace, desired.metadata?.name ?? '');
-  if (live && covers(live, desired)) return 'unchanged';
+  if (live && covers(live, comparable(type, desired))) return 'unchanged';
   const written = await ctx.client.apply(type, desired, {
     fieldManager: FIELD_MANAGER,
     force: live !== undefined,

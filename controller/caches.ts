@@ -31,18 +31,28 @@ const dropLastApplied = <T extends KubeObject>(o: T): T => {
   return o;
 };
 
+/**
+ * A Job's pod template is immutable and its hash is in the Job's name, so the cache keeps Jobs
+ * without it: Jobs are most of the cached bytes, and the controller never reads their template.
+ */
+export const dropPodTemplate = <T extends KubeObject>(o: T): T => {
+  const spec = o.spec as { template?: unknown } | undefined;
+  if (spec?.template) spec.template = undefined;
+  return dropLastApplied(o);
+};
+
 export function createCaches(
   client: KubeClient,
   onError: (message: string) => void,
   namespace?: string,
 ): Caches {
-  const make = (type: ResourceType, labelSelector?: string) =>
+  const make = (type: ResourceType, labelSelector?: string, transform = dropLastApplied) =>
     new WatchCache<KubeObject>({
       client,
       type,
       namespace: type.namespaced ? namespace : undefined,
       labelSelector,
-      transform: dropLastApplied,
+      transform,
       onError,
     });
   const refs = Object.fromEntries(
@@ -54,7 +64,7 @@ export function createCaches(
     configMaps: make(RESOURCES.configMaps, OURS),
     dataClaims: make(RESOURCES.persistentVolumeClaims, OURS),
     serviceAccounts: make(RESOURCES.serviceAccounts, OURS),
-    jobs: make(RESOURCES.jobs, OURS),
+    jobs: make(RESOURCES.jobs, OURS, dropPodTemplate),
     cronJobs: make(RESOURCES.cronJobs, OURS),
     clusterRoles: make(RESOURCES.clusterRoles, OURS),
     clusterRoleBindings: make(RESOURCES.clusterRoleBindings, OURS),

@@ -15,7 +15,7 @@ Options:
   --leader-elect BOOL      elect a leader with a Lease so several replicas are safe (default true)
   --lease-namespace NS     namespace of the Lease (default: the pod's namespace, else "default")
   --lease-name NAME        name of the Lease (default thurkube-controller)
-  --concurrency N          AgentJobs reconciled at once (default 16)
+  --concurrency N          AgentJobs reconciled at once (default 32)
   --metrics-bind HOST:PORT where /healthz, /readyz and /metrics listen (default 0.0.0.0:8080)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   -h, --help               this text`;
@@ -34,7 +34,7 @@ export function parseControllerArgs(
       'leader-elect': { type: 'string', default: 'true' },
       'lease-namespace': { type: 'string' },
       'lease-name': { type: 'string', default: 'thurkube-controller' },
-      concurrency: { type: 'string', default: '16' },
+      concurrency: { type: 'string', default: '32' },
       'metrics-bind': { type: 'string', default: '0.0.0.0:8080' },
       'log-level': { type: 'string', default: 'info' },
     },

@@ -147,14 +147,17 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
   let applyError: Observation['applyError'];
   try {
     if (todo.needsFinalizer && !hasFinalizer(aj)) await setFinalizer(ctx, aj, true);
-    for (const { type, object } of todo.apply) {
-      const result = await applyIfChanged(ctx, type, cacheFor(ctx, type), object);
-      if (result !== 'unchanged') changes.push(`${result} ${type.kind} ${object.metadata?.name}`);
-    }
-    for (const r of todo.remove) {
-      await removeChild(ctx, r.type, r.namespace, r.name);
-      changes.push(`deleted ${r.type.kind} ${r.name} (${r.why})`);
-    }
+    // Children do not depend on each other at the API (a pod waits for its ConfigMap), so they
+    // are written in parallel: one reconcile costs one round trip, not one per child.
+    const results = await Promise.all(
+      todo.apply.map(({ type, object }) => applyIfChanged(ctx, type, cacheFor(ctx, type), object)),
+    );
+    results.forEach((result, i) => {
+      const { type, object } = todo.apply[i] ?? {};
+      if (result !== 'unchanged') changes.push(`${result} ${type?.kind} ${object?.metadata?.name}`);
+    });
+    await Promise.all(todo.remove.map((r) => removeChild(ctx, r.type, r.namespace, r.name)));
+    for (const r of todo.remove) changes.push(`deleted ${r.type.kind} ${r.name} (${r.why})`);
     if (!todo.needsFinalizer && hasFinalizer(aj) && !seen.clusterRole && !seen.clusterRoleBinding) {
       await setFinalizer(ctx, aj, false);
     }

@@ -71,7 +71,10 @@ function oneShot(o: Observation): PhaseView {
     }
     return { phase: 'Pending', message: 'the Job is being created' };
   }
-  const lastRunTime = iso(o.job.status?.startTime);
+  // A Job is "started" as soon as its controller picks it up; the run starts when a pod does.
+  const ran = (o.job.status?.active ?? 0) + (o.job.status?.succeeded ?? 0) + (o.job.status?.failed ?? 0) > 0;
+  const lastRunTime =
+    ran || o.job.status?.completionTime ? iso(o.job.status?.startTime) : o.previous?.lastRunTime;
   const lastCompletionTime = iso(o.job.status?.completionTime) ?? o.previous?.lastCompletionTime;
   if (o.suspended)
     return {

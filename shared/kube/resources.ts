@@ -24,6 +24,7 @@ export const RESOURCES = {
   persistentVolumeClaims: core('persistentvolumeclaims', 'PersistentVolumeClaim'),
   namespaces: core('namespaces', 'Namespace', false),
   pods: core('pods', 'Pod'),
+  resourceQuotas: core('resourcequotas', 'ResourceQuota'),
   jobs: { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true },
   cronJobs: { group: 'batch', version: 'v1', plural: 'cronjobs', kind: 'CronJob', namespaced: true },
   clusterRoles: {
