@@ -74,3 +74,31 @@ describe('runAdmission', () => {
     );
   });
 });
+
+describe('certificate flags', () => {
+  it('switches to the self-managed Secret when --cert-secret is given, with every name it needs', () => {
+    const config = parseConfig(
+      [
+        '--cert-secret=tls',
+        '--cert-namespace=thurkube-system',
+        '--service-name=thurkube-admission',
+        '--cert-extra-san=127.0.0.1',
+      ],
+      {},
+    );
+    expect(config?.certs).toEqual({
+      secretName: 'tls',
+      namespace: 'thurkube-system',
+      serviceName: 'thurkube-admission',
+      webhookConfigurationName: undefined,
+      extraHosts: ['127.0.0.1'],
+    });
+    expect(parseConfig([], {})?.certs).toBeUndefined();
+  });
+
+  it('names the flags a --cert-secret still needs', () => {
+    expect(() => parseConfig(['--cert-secret=tls'], {})).toThrow(
+      '--cert-secret also needs --cert-namespace and --service-name',
+    );
+  });
+});

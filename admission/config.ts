@@ -1,5 +1,6 @@
 /** The admission service's settings, read once from its flags (and $KUBECONFIG) at start-up. */
 import { parseArgs } from 'node:util';
+import { CERT_FLAG_OPTIONS, CERT_FLAGS_HELP, type CertFlags, certFlagsFrom } from '../certs/flags.js';
 import { ThurkubeError } from '../shared/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../shared/log.js';
 import type { Settings } from './verdict.js';
@@ -11,6 +12,8 @@ export interface AdmissionConfig extends Settings {
   port: number;
   tlsCertFile: string;
   tlsKeyFile: string;
+  /** Self-managed certificates in a Secret; the files above are not read when set. */
+  certs?: CertFlags;
   logLevel: LogLevel;
 }
 
@@ -26,7 +29,9 @@ Options:
   --missing-refs MODE      deny (default): refuse AgentJobs whose references do not exist;
                            warn: admit them with a warning (GitOps tools that apply in any order)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
-  --help                   show this help`;
+  --help                   show this help
+
+${CERT_FLAGS_HELP}`;
 
 function listenAddress(value: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(value);
@@ -38,7 +43,7 @@ function listenAddress(value: string): { host: string; port: number } {
 
 /** Parses the flags; `undefined` means --help was asked. Throws an Invalid error for bad flags. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionConfig | undefined {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -52,6 +57,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
         'missing-refs': { type: 'string', default: 'deny' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h' },
+        ...CERT_FLAG_OPTIONS,
       },
     }));
   } catch (error) {
@@ -69,6 +75,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
     ...listenAddress(String(values.listen)),
     tlsCertFile: String(values['tls-cert-file']),
     tlsKeyFile: String(values['tls-key-file']),
+    certs: certFlagsFrom(values),
     missingRefs,
     logLevel,
   };

@@ -4,6 +4,8 @@
  */
 import type pino from 'pino';
 import { FileCertificateSource } from '../certs/file-source.js';
+import { secretSourceFromFlags } from '../certs/flags.js';
+import type { CertificateSource } from '../certs/source.js';
 import { messageOf } from '../shared/errors.js';
 import { KubeClient } from '../shared/kube/client.js';
 import { loadKubeConfig } from '../shared/kube/config.js';
@@ -31,11 +33,13 @@ export async function startAdmission(
   const background = new AbortController();
   const caches = createCaches(client, (message) => logger.warn(message));
   const cachesDone = runCaches(caches, background.signal);
-  const certificates = new FileCertificateSource({
-    certFile: config.tlsCertFile,
-    keyFile: config.tlsKeyFile,
-    onError: (message) => logger.error(message),
-  });
+  const certificates: CertificateSource = config.certs
+    ? secretSourceFromFlags(config.certs, { client, log: logger })
+    : new FileCertificateSource({
+        certFile: config.tlsCertFile,
+        keyFile: config.tlsKeyFile,
+        onError: (message) => logger.error(message),
+      });
   try {
     await certificates.start(background.signal);
   } catch (error) {
