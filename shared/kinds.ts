@@ -80,7 +80,8 @@ export const KINDS: Record<KindName, KindDefinition> = {
       },
       {
         name: 'Next Run',
-        type: 'date',
+        // A timestamp, not `date`: kubectl prints future dates as <invalid>.
+        type: 'string',
         jsonPath: '.status.nextRunTime',
         description: 'When the schedule fires next.',
         priority: 1,

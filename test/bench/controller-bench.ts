@@ -11,10 +11,10 @@ import { ourResource, RESOURCES } from '../../shared/kube/resources.js';
 import { FIELD_MANAGER } from '../../shared/labels.js';
 import { desiredConfigMap, desiredJob, render } from '../../shared/render/children.js';
 import type { AgentJobSpec } from '../../shared/schemas/agent-job.js';
+import { rssMiB, type Service, startService } from '../cluster/services.js';
 import { example } from '../fixtures/load.js';
 import { minimalInput } from '../fixtures/render.js';
 import { controllerWrites, requestCounts } from './apiserver-metrics.js';
-import { rssMiB, type Service, startService } from './processes.js';
 
 const agentJobs = ourResource('AgentJob');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,97 @@
+/**
+ * Runs a thurkube service (`thurkube controller`, `thurkube admission`) as its own process, the
+ * way the image runs it, for `npm start`, the e2e suite and the benchmarks (which measure its
+ * memory), and stops it by its pid.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Service {
+  child: ChildProcess;
+  pid: number;
+  /** Lines the service logged (JSON), for ports and diagnostics. */
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * `source`: the TypeScript sources through tsx (always current). `compiled`: dist/ from
+ * `npm run build`, what the image runs; the benchmarks build it first and measure that.
+ */
+export type Build = 'source' | 'compiled';
+
+export function serviceCommand(build: Build = 'source'): { command: string; args: string[] } {
+  if (build === 'compiled') {
+    const compiled = join(ROOT, 'dist', 'scripts', 'thurkube.js');
+    if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run npm run build`);
+    return { command: process.execPath, args: [compiled] };
+  }
+  return { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'scripts', 'thurkube.ts')] };
+}
+
+export async function startService(
+  args: string[],
+  readyLine: RegExp,
+  timeoutMs = 60_000,
+  onLine?: (line: string) => void,
+  build: Build = 'source',
+): Promise<Service & { match: RegExpExecArray }> {
+  const { command, args: base } = serviceCommand(build);
+  const child = spawn(command, [...base, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buffered = '';
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`service ${args[0]} not ready in ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let i = buffered.indexOf('\n');
+      while (i >= 0) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 1);
+        lines.push(line);
+        onLine?.(line);
+        if (lines.length > 2000) lines.splice(0, 1000);
+        const m = readyLine.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m);
+        }
+        i = buffered.indexOf('\n');
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service ${args[0]} exited (${code}):\n${lines.slice(-20).join('\n')}`));
+    });
+  });
+  return {
+    child,
+    pid: child.pid ?? 0,
+    lines,
+    match,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+      }),
+  };
+}
+
+/** Resident set size of a process, in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
