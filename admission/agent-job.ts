@@ -109,7 +109,13 @@ export async function validateAgentJob(
   const access =
     resolved.clusterAccess && oldRef !== spec.clusterAccessRef ? resolved.clusterAccess : undefined;
   const [child, secrets, lacking] = await Promise.all([
-    childIssues({ agentJob: identity, spec, refs: resolved }, local.cron, lookups, signal),
+    childIssues(
+      { agentJob: identity, spec, refs: resolved },
+      local.cron,
+      lookups,
+      signal,
+      settings.dryRunChildren !== false,
+    ),
     secretWarnings(
       namespace,
       [

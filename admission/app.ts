@@ -20,6 +20,8 @@ import { validate } from './validate.js';
 import type { Settings } from './verdict.js';
 
 /** A second less than the API server waits, so that our denial, not its timeout, is what users see. */
+export const NOOP_PATH = '/noop';
+
 export const REVIEW_DEADLINE_MS = (WEBHOOK_TIMEOUT_SECONDS - 1) * 1000;
 
 export interface AppDeps {
@@ -117,6 +119,19 @@ export function createApp(deps: AppDeps): Hono<Env> {
       return respond.denied(request.uid, message, v.forbidden ? 403 : 422, v.warnings);
     }),
   );
+
+  // The benchmark's floor: the same TLS, body limit, decoding and encoding, and no decision. It
+  // answers "allowed" to anything and writes nothing; no webhook configuration points at it.
+  app.post(NOOP_PATH, limitBody(), async (c) => {
+    let request: AdmissionRequest;
+    try {
+      request = await readReview(c);
+    } catch (error) {
+      const { status, response } = failure(error, c.get('uid') ?? '');
+      return reply(c, response, status);
+    }
+    return reply(c, respond.allowed(request.uid, []), 200);
+  });
 
   // Whatever escapes a route (the body limit, a bug): still an AdmissionReview, never a crash.
   app.onError((error, c) => {

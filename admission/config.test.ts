@@ -11,6 +11,7 @@ describe('parseConfig', () => {
       tlsCertFile: '/etc/thurkube/tls/tls.crt',
       tlsKeyFile: '/etc/thurkube/tls/tls.key',
       missingRefs: 'deny',
+      dryRunChildren: true,
       logLevel: 'info',
     });
   });
@@ -27,6 +28,8 @@ describe('parseConfig', () => {
       'warn',
       '--log-level',
       'debug',
+      '--dry-run-children',
+      'false',
     ];
     expect(parseConfig(argv, { KUBECONFIG: '/env/kubeconfig' })).toEqual({
       kubeconfig: '/env/kubeconfig',
@@ -35,6 +38,7 @@ describe('parseConfig', () => {
       tlsCertFile: 'c',
       tlsKeyFile: 'k',
       missingRefs: 'warn',
+      dryRunChildren: false,
       logLevel: 'debug',
     });
     expect(parseConfig(['--kubeconfig', '/flag'], { KUBECONFIG: '/env' })?.kubeconfig).toBe('/flag');

@@ -28,6 +28,9 @@ Options:
   --tls-key-file PATH      its private key, PEM (default /etc/thurkube/tls/tls.key)
   --missing-refs MODE      deny (default): refuse AgentJobs whose references do not exist;
                            warn: admit them with a warning (GitOps tools that apply in any order)
+  --dry-run-children BOOL  dry-run the Job or CronJob an AgentJob would get, so that what the API server
+                           would refuse later fails kubectl apply now (default true; needs create on
+                           jobs and cronjobs)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   --help                   show this help
 
@@ -55,6 +58,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
         'tls-cert-file': { type: 'string', default: '/etc/thurkube/tls/tls.crt' },
         'tls-key-file': { type: 'string', default: '/etc/thurkube/tls/tls.key' },
         'missing-refs': { type: 'string', default: 'deny' },
+        'dry-run-children': { type: 'string', default: 'true' },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h' },
         ...CERT_FLAG_OPTIONS,
@@ -67,6 +71,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
   const missingRefs = String(values['missing-refs']);
   if (missingRefs !== 'deny' && missingRefs !== 'warn')
     throw new ThurkubeError('Invalid', `--missing-refs: "${missingRefs}" is not deny or warn`);
+  const dryRunChildren = String(values['dry-run-children']);
+  if (dryRunChildren !== 'true' && dryRunChildren !== 'false')
+    throw new ThurkubeError('Invalid', `--dry-run-children: "${dryRunChildren}" is not true or false`);
   const logLevel = String(values['log-level']) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
     throw new ThurkubeError('Invalid', `--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
@@ -77,6 +84,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
     tlsKeyFile: String(values['tls-key-file']),
     certs: certFlagsFrom(values),
     missingRefs,
+    dryRunChildren: dryRunChildren === 'true',
     logLevel,
   };
 }

@@ -52,6 +52,7 @@ export async function childIssues(
   schedule: ScheduleFix | undefined,
   lookups: Lookups,
   signal: AbortSignal,
+  dryRun = true,
 ): Promise<FieldIssue[]> {
   const rendered = render(input);
   const size = Buffer.byteLength(rendered.agentJson);
@@ -62,6 +63,7 @@ export async function childIssues(
         message: `the rendered agent config is ${size} bytes, more than a ConfigMap holds (${MAX_CONFIG_MAP_BYTES}); shorten prompt or instructions`,
       },
     ];
+  if (!dryRun) return [];
   const child = (
     schedule
       ? desiredCronJob(input.agentJob, rendered, { ...schedule, suspend: input.spec.suspend })

@@ -48,7 +48,7 @@ export async function startAdmission(
   }
   const app = createApp({
     lookups: new ClusterLookups(client, caches),
-    settings: { missingRefs: config.missingRefs },
+    settings: { missingRefs: config.missingRefs, dryRunChildren: config.dryRunChildren },
     logger,
     metrics: new AdmissionMetrics(),
     notReady: () => [

@@ -279,3 +279,34 @@ describe('validating an AgentJob', () => {
     );
   });
 });
+
+describe('with --dry-run-children=false', () => {
+  it('sends no dry-run, so the webhook needs no create rights on jobs and cronjobs', async () => {
+    const quiet = await startHarness({ settings: { missingRefs: 'deny', dryRunChildren: false } });
+    try {
+      const { response } = await quiet.post('/validate', reviewWith('validate-agentjob-create'));
+      expect(response.allowed).toBe(true);
+      expect(quiet.calls.filter((c) => c.includes('dryRun'))).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
+describe('the no-op route', () => {
+  it('decodes a review and allows it without deciding anything, echoing the uid', async () => {
+    const review = reviewWith('validate-agentjob-create', { runtimeRef: 'does-not-exist' });
+    const { status, response } = await h.post('/noop', review);
+    expect(status).toBe(200);
+    expect(response).toEqual({ uid: review.request.uid, allowed: true });
+  });
+
+  it('still refuses what is not an AdmissionReview', async () => {
+    const res = await h.request('/noop', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"kind":"x"}',
+    });
+    expect(res.status).toBe(400);
+  });
+});

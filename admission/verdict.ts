@@ -7,6 +7,12 @@ export interface Settings {
    * warning and the controller waits for them (GitOps tools that apply in any order).
    */
   missingRefs: 'deny' | 'warn';
+  /**
+   * Server-side dry-run of the Job or CronJob an AgentJob would get (default true). Off, the
+   * webhook needs no `create` on jobs and cronjobs, and answers without that API round trip; the
+   * controller then reports such problems in status instead.
+   */
+  dryRunChildren?: boolean;
 }
 
 export interface Verdict {
