@@ -20,7 +20,7 @@ import { childIssues, type ScheduleFix } from './dry-run.js';
 import { describePermission, firstLacking, userLabel } from './escalation.js';
 import type { Lookups } from './lookups.js';
 import { type AdmissionRequest, nameOf } from './review.js';
-import { isTimeZone, nextRun, parseSchedule } from './schedule.js';
+import { everFires, isTimeZone, parseSchedule } from './schedule.js';
 import { secretWarnings } from './secrets.js';
 import { type Settings, type Verdict, verdict } from './verdict.js';
 
@@ -49,7 +49,7 @@ export function localIssues(name: string, spec: Partial<AgentJobSpec>) {
   if (typeof spec.schedule === 'string') {
     const parsed = parseSchedule(spec.schedule);
     if (!parsed.ok) issues.push({ path: 'spec.schedule', message: `"${spec.schedule}": ${parsed.problem}` });
-    else if (zoneOk && !nextRun(parsed.fields, timezone))
+    else if (zoneOk && !everFires(parsed.fields, timezone))
       warnings.push(`spec.schedule: "${spec.schedule}" never fires, so the agent never runs`);
     // Placeholders where the value is already reported: the dry-run then tells only new problems.
     cron = { schedule: parsed.ok ? spec.schedule : '@daily', timezone: zoneOk ? timezone : 'Etc/UTC' };

@@ -20,7 +20,13 @@ export const API_CALL_TIMEOUT_MS = 2000;
 
 const isDefault = (o: KubeObject) => o.metadata?.annotations?.[ANNOTATION_DEFAULT] === 'true';
 
+/** How long the key names of a Secret are reused for warnings. */
+export const SECRET_TTL_MS = 10_000;
+const SECRET_CACHE_MAX = 10_000;
+
 export class ClusterLookups implements Lookups {
+  private readonly secretCache = new Map<string, { keys: string[] | undefined; at: number }>();
+
   constructor(
     private readonly client: KubeClient,
     private readonly caches: AdmissionCaches,
@@ -63,7 +69,23 @@ export class ClusterLookups implements Lookups {
     return found.map((o) => o.metadata?.name ?? '').sort();
   }
 
-  async secretKeys(namespace: string, name: string, signal: AbortSignal) {
+  /**
+   * Key names of a Secret, remembered for SECRET_TTL_MS. Every AgentJob review asks for its auth
+   * Secret; without this, each review would cost an API round trip, and a burst of applies would
+   * load the API server for warnings only. Only key names are kept, never values; a warning may
+   * lag a Secret change by that long. (A watch would need `list` on every Secret in the cluster.)
+   */
+  async secretKeys(namespace: string, name: string, signal: AbortSignal): Promise<string[] | undefined> {
+    const key = `${namespace}/${name}`;
+    const hit = this.secretCache.get(key);
+    if (hit && Date.now() - hit.at < SECRET_TTL_MS) return hit.keys;
+    const keys = await this.readSecretKeys(namespace, name, signal);
+    if (this.secretCache.size >= SECRET_CACHE_MAX) this.secretCache.clear();
+    this.secretCache.set(key, { keys, at: Date.now() });
+    return keys;
+  }
+
+  private async readSecretKeys(namespace: string, name: string, signal: AbortSignal) {
     try {
       const secret = await this.client.get<KubeObject & { data?: Record<string, string> }>(
         RESOURCES.secrets,

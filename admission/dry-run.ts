@@ -7,6 +7,7 @@
  */
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { KubeObject } from '../shared/kube/client.js';
+import { agentConfig, agentJson } from '../shared/render/agent-config.js';
 import { desiredCronJob, desiredJob, render } from '../shared/render/children.js';
 import type { RenderInput } from '../shared/render/refs.js';
 import type { FieldIssue } from '../shared/validation.js';
@@ -54,8 +55,9 @@ export async function childIssues(
   signal: AbortSignal,
   dryRun = true,
 ): Promise<FieldIssue[]> {
-  const rendered = render(input);
-  const size = Buffer.byteLength(rendered.agentJson);
+  // The config alone decides the size check; the whole child (pod template, hash) only the dry-run.
+  const json = agentJson(agentConfig(input.spec, input.refs));
+  const size = Buffer.byteLength(json);
   if (size > MAX_CONFIG_MAP_BYTES)
     return [
       {
@@ -64,6 +66,7 @@ export async function childIssues(
       },
     ];
   if (!dryRun) return [];
+  const rendered = render(input);
   const child = (
     schedule
       ? desiredCronJob(input.agentJob, rendered, { ...schedule, suspend: input.spec.suspend })

@@ -135,9 +135,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       '--cert-extra-san',
       '127.0.0.1',
     ],
-    /admission webhook serving/,
-    120_000,
-    (line) => o.onServiceLine?.('admission', line),
+    {
+      readyLine: /admission webhook serving/,
+      timeoutMs: 120_000,
+      onLine: (line) => o.onServiceLine?.('admission', line),
+    },
   );
   // Ready when the caBundle the certs code wrote verifies the certificate the server presents.
   let caBundle = '';
@@ -170,9 +172,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       '--metrics-bind',
       `127.0.0.1:${controllerPort}`,
     ],
-    /controller started/,
-    60_000,
-    (line) => o.onServiceLine?.('controller', line),
+    { readyLine: /controller started/, onLine: (line) => o.onServiceLine?.('controller', line) },
   );
   await until('the controller to be ready', async () => {
     try {

@@ -4,6 +4,9 @@
  * idle writes, memory, and the fan-out of one AgentRole edit.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { API_VERSION } from '../../shared/api.js';
 import { isKind } from '../../shared/errors.js';
 import type { KubeClient, KubeObject } from '../../shared/kube/client.js';
@@ -78,7 +81,7 @@ export async function dropNamespace(c: BenchCluster, name: string): Promise<void
   }
 }
 
-async function applyReferences(c: BenchCluster, namespace: string): Promise<void> {
+export async function applyReferences(c: BenchCluster, namespace: string): Promise<void> {
   const apply = (type: Parameters<KubeClient['apply']>[0], o: KubeObject) =>
     c.client.apply(type, { ...o, metadata: { ...o.metadata, namespace } }, { fieldManager: 'bench' });
   await apply(RESOURCES.secrets, {
@@ -126,7 +129,11 @@ export async function startController(
       '--concurrency',
       String(concurrency),
     ],
-    /"metricsPort":(\d+)/,
+    {
+      readyLine: /"metricsPort":(\d+)/,
+      build: 'compiled',
+      logFile: join(mkdtempSync(join(tmpdir(), 'thurkube-bench-log-')), 'controller.log'),
+    },
   );
   return { ...svc, metricsPort: Number(svc.match[1]) };
 }
@@ -135,6 +142,7 @@ export interface ConvergeResult {
   seconds: number;
   writesPerAgentJob: number;
   rssMiB: number;
+  rssAtStartMiB: number;
 }
 
 /** N AgentJobs created as fast as the API server takes them; time until all are Ready. */
@@ -142,14 +150,15 @@ export async function converge(
   c: BenchCluster,
   n: number,
   concurrency: number,
-  then?: (ns: string, controller: Service) => Promise<void>,
+  then?: (ns: string, controller: Service, metricsPort: number) => Promise<void>,
 ): Promise<ConvergeResult> {
   const ns = await newNamespace(c, `bench-conv-${n}`);
   try {
     await applyReferences(c, ns);
     const controller = await startController(c, ns, concurrency);
     try {
-      await sleep(500);
+      await sleep(1000);
+      const rssAtStart = rssMiB(controller.pid);
       const before = controllerWrites(await requestCounts(c.client));
       const started = performance.now();
       await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
@@ -157,8 +166,8 @@ export async function converge(
       const seconds = (performance.now() - started) / 1000;
       const writes = controllerWrites(await requestCounts(c.client)) - before;
       const rss = rssMiB(controller.pid);
-      if (then) await then(ns, controller);
-      return { seconds, writesPerAgentJob: writes / n, rssMiB: rss };
+      if (then) await then(ns, controller, controller.metricsPort);
+      return { seconds, writesPerAgentJob: writes / n, rssMiB: rss, rssAtStartMiB: rssAtStart };
     } finally {
       await controller.stop();
     }

@@ -4,7 +4,7 @@
  * memory), and stops it by its pid.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,23 +33,63 @@ export function serviceCommand(build: Build = 'source'): { command: string; args
   return { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'scripts', 'thurkube.ts')] };
 }
 
+export interface StartServiceOptions {
+  /** The log line that says the service is up; its match is returned. */
+  readyLine: RegExp;
+  timeoutMs?: number;
+  /** Every line the service logs (a pipe read by this process). */
+  onLine?: (line: string) => void;
+  build?: Build;
+  /**
+   * Log to this file instead of a pipe. Benchmarks use it: a pipe read by a load generator that
+   * is busy fills up, and then the service blocks on its own log writes.
+   */
+  logFile?: string;
+}
+
 export async function startService(
   args: string[],
-  readyLine: RegExp,
-  timeoutMs = 60_000,
-  onLine?: (line: string) => void,
-  build: Build = 'source',
+  o: StartServiceOptions,
 ): Promise<Service & { match: RegExpExecArray }> {
-  const { command, args: base } = serviceCommand(build);
-  const child = spawn(command, [...base, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { command, args: base } = serviceCommand(o.build);
+  const timeoutMs = o.timeoutMs ?? 60_000;
+  const fd = o.logFile ? openSync(o.logFile, 'a') : undefined;
+  const child = spawn(command, [...base, ...args], {
+    cwd: ROOT,
+    stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
+  });
+  if (fd !== undefined) closeSync(fd);
   const lines: string[] = [];
   let buffered = '';
+  let exited: number | null | undefined;
+  child.on('exit', (code) => {
+    exited = code;
+  });
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(new Error(`service ${args[0]} not ready in ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`)),
-      timeoutMs,
-    );
+    const fail = (why: string) =>
+      reject(new Error(`service ${args[0]} ${why}:\n${lines.slice(-20).join('\n')}`));
+    const timer = setTimeout(() => fail(`not ready in ${timeoutMs} ms`), timeoutMs);
+    const done = (m: RegExpExecArray) => {
+      clearTimeout(timer);
+      resolve(m);
+    };
+    if (o.logFile) {
+      const logFile = o.logFile;
+      const poll = setInterval(() => {
+        const text = readFileSync(logFile, 'utf8');
+        lines.splice(0, lines.length, ...text.split('\n').slice(-50));
+        const m = o.readyLine.exec(text);
+        if (m) {
+          clearInterval(poll);
+          done(m);
+        } else if (exited !== undefined) {
+          clearInterval(poll);
+          clearTimeout(timer);
+          fail(`exited (${exited})`);
+        }
+      }, 100);
+      return;
+    }
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       let i = buffered.indexOf('\n');
@@ -57,13 +97,10 @@ export async function startService(
         const line = buffered.slice(0, i);
         buffered = buffered.slice(i + 1);
         lines.push(line);
-        onLine?.(line);
+        o.onLine?.(line);
         if (lines.length > 2000) lines.splice(0, 1000);
-        const m = readyLine.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m);
-        }
+        const m = o.readyLine.exec(line);
+        if (m) done(m);
         i = buffered.indexOf('\n');
       }
     };
@@ -71,7 +108,7 @@ export async function startService(
     child.stderr?.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`service ${args[0]} exited (${code}):\n${lines.slice(-20).join('\n')}`));
+      fail(`exited (${code})`);
     });
   });
   return {

@@ -1,0 +1,228 @@
+/**
+ * Admission figures: realistic AgentJob AdmissionReviews over TLS straight at /validate and
+ * /mutate (references in the webhook's caches), at a fixed rate and at saturation, against the
+ * same server's /noop route as the floor. Latency at a fixed rate is measured from the moment a
+ * request was due, not when it was sent, so a stalled server cannot hide its queue.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa, issueCertificate } from '../../certs/pki.js';
+import { API_VERSION } from '../../shared/api.js';
+import { freePort } from '../cluster/ports.js';
+import { rssMiB, type Service, startService } from '../cluster/services.js';
+import { example } from '../fixtures/load.js';
+import { percentile } from './stats.js';
+
+export interface RouteFigures {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Requests per second the fixed-rate phase achieved (should equal the target). */
+  achievedRps: number;
+  errors: number;
+  saturationRps: number;
+}
+
+export interface AdmissionServer {
+  service: Service;
+  port: number;
+  ca: string;
+  stop(): Promise<void>;
+}
+
+export async function startAdmissionServer(
+  kubeconfig: string,
+  dryRunChildren: boolean,
+): Promise<AdmissionServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'thurkube-bench-tls-'));
+  const ca = createCa({ commonName: 'thurkube-bench-ca', validityDays: 2 });
+  const leaf = issueCertificate(ca, {
+    commonName: '127.0.0.1',
+    ipAddresses: ['127.0.0.1'],
+    usage: 'server',
+    validityDays: 1,
+  });
+  writeFileSync(join(dir, 'tls.crt'), leaf.certPem);
+  writeFileSync(join(dir, 'tls.key'), leaf.keyPem);
+  const port = await freePort();
+  const service = await startService(
+    [
+      'admission',
+      '--kubeconfig',
+      kubeconfig,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--tls-cert-file',
+      join(dir, 'tls.crt'),
+      '--tls-key-file',
+      join(dir, 'tls.key'),
+      `--dry-run-children=${dryRunChildren}`,
+    ],
+    { readyLine: /admission webhook serving/, build: 'compiled', logFile: join(dir, 'admission.log') },
+  );
+  const server = { service, port, ca: ca.certPem, stop: () => service.stop() };
+  for (;;) {
+    const res = await send(server, new Agent({ ca: ca.certPem }), 'GET', '/readyz').catch(() => ({
+      status: 0,
+    }));
+    if (res.status === 200) return server;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function send(
+  server: AdmissionServer,
+  agent: Agent,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method,
+        path,
+        agent,
+        headers: body
+          ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
+          : {},
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A CREATE review of the minimal AgentJob in `namespace`, its uid a placeholder to fill per request. */
+export function reviewTemplate(namespace: string, operation: 'CREATE' = 'CREATE'): string {
+  const aj = example('AgentJob', 'minimal');
+  const object = {
+    apiVersion: API_VERSION,
+    kind: 'AgentJob',
+    metadata: { name: 'bench-review', namespace },
+    spec: aj.spec,
+  };
+  return JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: '@UID@',
+      kind: { group: 'thurkube.thurbeen.eu', version: 'v1alpha1', kind: 'AgentJob' },
+      resource: { group: 'thurkube.thurbeen.eu', version: 'v1alpha1', resource: 'agentjobs' },
+      requestKind: { group: 'thurkube.thurbeen.eu', version: 'v1alpha1', kind: 'AgentJob' },
+      requestResource: { group: 'thurkube.thurbeen.eu', version: 'v1alpha1', resource: 'agentjobs' },
+      name: 'bench-review',
+      namespace,
+      operation,
+      userInfo: { username: 'bench-user', groups: ['system:authenticated'] },
+      object,
+      oldObject: null,
+      dryRun: false,
+      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+    },
+  });
+}
+
+/** `rate` requests per second for `seconds`, open loop; latency from when each was due. */
+export async function fixedRate(
+  server: AdmissionServer,
+  agent: Agent,
+  path: string,
+  template: string,
+  rate: number,
+  seconds: number,
+) {
+  const total = rate * seconds;
+  const latencies: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(
+      send(server, agent, 'POST', path, template.replace('@UID@', randomUUID())).then(
+        (res) => {
+          if (res.status !== 200) errors++;
+          latencies.push(performance.now() - due);
+        },
+        () => {
+          errors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - start) / 1000;
+  return {
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: Math.max(...latencies),
+    achievedRps: total / elapsed,
+    errors,
+  };
+}
+
+/** As many requests as `connections` keep-alive connections carry in `seconds`. */
+export async function saturation(
+  server: AdmissionServer,
+  path: string,
+  template: string,
+  connections: number,
+  seconds: number,
+  agent = new Agent({ ca: server.ca, keepAlive: true, maxSockets: connections }),
+): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() < until) {
+      await send(server, agent, 'POST', path, template.replace('@UID@', randomUUID()));
+      done++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  return done / ((performance.now() - started) / 1000);
+}
+
+/** Connections kept open for a route's phases, as the API server keeps its own to a webhook. */
+const CONNECTIONS = 32;
+
+export async function routeFigures(
+  server: AdmissionServer,
+  path: string,
+  template: string,
+  rate: number,
+  seconds: number,
+): Promise<RouteFigures> {
+  const agent = new Agent({ ca: server.ca, keepAlive: true, maxSockets: CONNECTIONS });
+  try {
+    // Warm up on the same connections: every TLS handshake done, and V8 given time to optimise
+    // the hot paths (the first seconds of a fresh process are several times slower).
+    await saturation(server, path, template, CONNECTIONS, 5, agent);
+    const fixed = await fixedRate(server, agent, path, template, rate, seconds);
+    const saturationRps = await saturation(
+      server,
+      path,
+      template,
+      CONNECTIONS,
+      Math.max(3, seconds / 2),
+      agent,
+    );
+    return { ...fixed, saturationRps };
+  } finally {
+    agent.destroy();
+  }
+}
+
+export const admissionRss = (server: AdmissionServer) => rssMiB(server.service.pid);
