@@ -16,8 +16,9 @@ export interface Caches {
   serviceAccounts: WatchCache<KubeObject>;
   jobs: WatchCache<KubeObject>;
   cronJobs: WatchCache<KubeObject>;
-  clusterRoles: WatchCache<KubeObject>;
-  clusterRoleBindings: WatchCache<KubeObject>;
+  /** Absent when cluster access is turned off (the controller then has no rights on them). */
+  clusterRoles?: WatchCache<KubeObject>;
+  clusterRoleBindings?: WatchCache<KubeObject>;
 }
 
 const OURS = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
@@ -45,6 +46,7 @@ export function createCaches(
   client: KubeClient,
   onError: (message: string) => void,
   namespace?: string,
+  clusterAccess = true,
 ): Caches {
   const make = (type: ResourceType, labelSelector?: string, transform = dropLastApplied) =>
     new WatchCache<KubeObject>({
@@ -66,12 +68,14 @@ export function createCaches(
     serviceAccounts: make(RESOURCES.serviceAccounts, OURS),
     jobs: make(RESOURCES.jobs, OURS, dropPodTemplate),
     cronJobs: make(RESOURCES.cronJobs, OURS),
-    clusterRoles: make(RESOURCES.clusterRoles, OURS),
-    clusterRoleBindings: make(RESOURCES.clusterRoleBindings, OURS),
+    clusterRoles: clusterAccess ? make(RESOURCES.clusterRoles, OURS) : undefined,
+    clusterRoleBindings: clusterAccess ? make(RESOURCES.clusterRoleBindings, OURS) : undefined,
   };
 }
 
 export function allCaches(caches: Caches): WatchCache<KubeObject>[] {
   const { refs, ...rest } = caches;
-  return [...Object.values(rest), ...Object.values(refs)];
+  return [...Object.values(rest), ...Object.values(refs)].filter(
+    (c): c is WatchCache<KubeObject> => c !== undefined,
+  );
 }

@@ -11,5 +11,7 @@ export interface ControllerContext {
   events: EventRecorder;
   metrics: ControllerMetrics;
   log: Logger;
+  /** ClusterAccess support (ClusterRole and ClusterRoleBinding per AgentJob) is turned on. */
+  clusterAccess: boolean;
   now(): Date;
 }

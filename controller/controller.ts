@@ -33,6 +33,8 @@ export interface ControllerOptions {
   leaseName: string;
   identity?: string;
   concurrency: number;
+  /** ClusterAccess support; off, the controller neither watches nor writes cluster RBAC. */
+  clusterAccess?: boolean;
   metricsHost: string;
   metricsPort: number;
 }
@@ -52,13 +54,15 @@ export async function startController(options: ControllerOptions, log: Logger): 
   const metrics = controllerMetrics();
   client.observer = (verb, _path, status) => metrics.requests.inc({ verb, code: String(status) });
   const identity = options.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
-  const caches = createCaches(client, (message) => log.warn(message), options.namespace);
+  const clusterAccess = options.clusterAccess ?? true;
+  const caches = createCaches(client, (message) => log.warn(message), options.namespace, clusterAccess);
   const ctx: ControllerContext = {
     client,
     caches,
     events: new EventRecorder(client, CONTROLLER_NAME, identity, log),
     metrics,
     log,
+    clusterAccess,
     now: () => new Date(),
   };
 

@@ -7,6 +7,7 @@
  *   longer than one reconcile.
  * Namespaced children carry an ownerReference and are collected by the garbage collector.
  */
+import { isKind, messageOf } from '../shared/errors.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import { ourResource, RESOURCES } from '../shared/kube/resources.js';
 import { FIELD_MANAGER, FINALIZER } from '../shared/labels.js';
@@ -40,8 +41,20 @@ export async function setFinalizer(ctx: ControllerContext, aj: KubeObject, prese
 export async function finalize(ctx: ControllerContext, aj: KubeObject): Promise<void> {
   if (!hasFinalizer(aj)) return;
   const name = clusterRbacName(aj.metadata?.namespace ?? '', aj.metadata?.name ?? '');
-  await removeChild(ctx, RESOURCES.clusterRoleBindings, undefined, name);
-  await removeChild(ctx, RESOURCES.clusterRoles, undefined, name);
+  try {
+    await removeChild(ctx, RESOURCES.clusterRoleBindings, undefined, name);
+    await removeChild(ctx, RESOURCES.clusterRoles, undefined, name);
+  } catch (error) {
+    // Cluster access was turned off after this AgentJob used it: the controller may no longer
+    // delete them. Holding the AgentJob forever would not help; say what is left behind.
+    if (!isKind(error, 'Forbidden')) throw error;
+    ctx.events.record(
+      { name: aj.metadata?.name ?? '', namespace: aj.metadata?.namespace ?? '', uid: aj.metadata?.uid ?? '' },
+      'Warning',
+      'ClusterRBACLeft',
+      `ClusterRole and ClusterRoleBinding ${name} could not be deleted (${messageOf(error)}); delete them by hand`,
+    );
+  }
   await setFinalizer(ctx, aj, false);
   ctx.log.info(
     { agentJob: `${aj.metadata?.namespace}/${aj.metadata?.name}`, clusterRole: name },

@@ -16,6 +16,8 @@ Options:
   --lease-namespace NS     namespace of the Lease (default: the pod's namespace, else "default")
   --lease-name NAME        name of the Lease (default thurkube-controller)
   --concurrency N          AgentJobs reconciled at once (default 32)
+  --cluster-access BOOL    ClusterAccess support: a ClusterRole and ClusterRoleBinding per AgentJob that
+                           uses one (default true; needs escalate and bind on clusterroles)
   --metrics-bind HOST:PORT where /healthz, /readyz and /metrics listen (default 0.0.0.0:8080)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   -h, --help               this text`;
@@ -35,6 +37,7 @@ export function parseControllerArgs(
       'lease-namespace': { type: 'string' },
       'lease-name': { type: 'string', default: 'thurkube-controller' },
       concurrency: { type: 'string', default: '32' },
+      'cluster-access': { type: 'string', default: 'true' },
       'metrics-bind': { type: 'string', default: '0.0.0.0:8080' },
       'log-level': { type: 'string', default: 'info' },
     },
@@ -48,6 +51,9 @@ export function parseControllerArgs(
   const level = values['log-level'] as LogLevel;
   if (!LOG_LEVELS.includes(level))
     throw new Error(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
+  const access = values['cluster-access'];
+  if (access !== 'true' && access !== 'false')
+    throw new Error(`--cluster-access: "${access}" is not true or false`);
   const elect = values['leader-elect'];
   if (elect !== 'true' && elect !== 'false')
     throw new Error(`--leader-elect: "${elect}" is not true or false`);
@@ -61,6 +67,7 @@ export function parseControllerArgs(
     leaseNamespace,
     leaseName: values['lease-name'] ?? 'thurkube-controller',
     concurrency,
+    clusterAccess: access === 'true',
     metricsHost: match[1] ?? '0.0.0.0',
     metricsPort: Number(match[2]),
     logLevel: level,

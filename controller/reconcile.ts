@@ -51,14 +51,14 @@ function seenChildren(ctx: ControllerContext, id: AgentJobIdentity): ChildrenSee
     cronJob: owned<V1CronJob>(caches.cronJobs, id.namespace, cronJobName(id.name)),
     dataClaim: owned(caches.dataClaims, id.namespace, dataClaimName(id.name)),
     serviceAccount: owned(caches.serviceAccounts, id.namespace, runnerServiceAccountName(id.name)),
-    clusterRole: owned(caches.clusterRoles, undefined, rbac),
-    clusterRoleBinding: owned(caches.clusterRoleBindings, undefined, rbac),
+    clusterRole: caches.clusterRoles && owned(caches.clusterRoles, undefined, rbac),
+    clusterRoleBinding: caches.clusterRoleBindings && owned(caches.clusterRoleBindings, undefined, rbac),
   };
 }
 
 function cacheFor(ctx: ControllerContext, type: ResourceType): WatchCache<KubeObject> {
   const c = ctx.caches;
-  const byPlural: Record<string, WatchCache<KubeObject>> = {
+  const byPlural: Record<string, WatchCache<KubeObject> | undefined> = {
     configmaps: c.configMaps,
     persistentvolumeclaims: c.dataClaims,
     serviceaccounts: c.serviceAccounts,
@@ -121,6 +121,14 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
   }
   const spec = parsed.value;
   const scheduled = spec.schedule !== undefined;
+  if (spec.clusterAccessRef && !ctx.clusterAccess) {
+    const message =
+      'spec.clusterAccessRef: cluster access is turned off in this installation (Helm value clusterAccess.enabled); remove the reference or ask the platform team';
+    const status = computeStatus({ ...base, scheduled, suspended: spec.suspend, invalidSpec: message });
+    await writeStatus(ctx, aj, status);
+    recordTransitions(ctx, aj, previous, status);
+    throw new ThurkubeError('Invalid', message);
+  }
   const lookup = (kind: ReferencedKind, refName: string) =>
     ctx.caches.refs[kind].get(namespace, refName) as { spec?: unknown } | undefined;
   const resolution = resolveRefs(spec, lookup);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allCrdsYaml } from '../shared/crd/yaml.js';
+import { IMAGE_NODE_OPTIONS } from '../test/cluster/services.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,5 +59,7 @@ describe('the compiled CLI', () => {
     expect(dockerfile).toMatch(/^USER 65532:65532$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["thurkube"\]$/m);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-/m);
+    // The benchmarks measure the compiled services with the image's Node options.
+    expect(dockerfile).toMatch(new RegExp(`^ENV NODE_OPTIONS=${IMAGE_NODE_OPTIONS}$`, 'm'));
   });
 });

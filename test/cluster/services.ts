@@ -24,6 +24,9 @@ export interface Service {
  */
 export type Build = 'source' | 'compiled';
 
+/** What the image sets (Dockerfile ENV NODE_OPTIONS); compiled services run with it here too. */
+export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2';
+
 export function serviceCommand(build: Build = 'source'): { command: string; args: string[] } {
   if (build === 'compiled') {
     const compiled = join(ROOT, 'dist', 'scripts', 'thurkube.js');
@@ -56,6 +59,7 @@ export async function startService(
   const fd = o.logFile ? openSync(o.logFile, 'a') : undefined;
   const child = spawn(command, [...base, ...args], {
     cwd: ROOT,
+    env: o.build === 'compiled' ? { ...process.env, NODE_OPTIONS: IMAGE_NODE_OPTIONS } : process.env,
     stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
   });
   if (fd !== undefined) closeSync(fd);

@@ -248,6 +248,7 @@ describe('chart: on the local cluster', () => {
       'admission',
       '--listen=0.0.0.0:8443',
       '--missing-refs=deny',
+      '--dry-run-children=true',
       '--log-level=info',
       `--cert-secret=${admission}-tls`,
       `--cert-namespace=${ns}`,
@@ -280,6 +281,7 @@ describe('chart: on the local cluster', () => {
       '--leader-elect=true',
       `--lease-namespace=${ns}`,
       `--lease-name=${controller}`,
+      '--cluster-access=true',
       '--metrics-bind=0.0.0.0:8080',
       '--log-level=info',
     ]);

@@ -371,3 +371,35 @@ describe('a scheduled AgentJob', () => {
     await expect(cluster.rbac.readClusterRoleBinding({ name: `thurkube-${ns}-nightly` })).rejects.toThrow();
   });
 });
+
+describe('with cluster access turned off (--cluster-access=false)', () => {
+  it('neither watches nor writes cluster RBAC, and says why an AgentJob that asks for it waits', async () => {
+    const other = await cluster.newNamespace('noaccess');
+    await applyReferences(cluster, other);
+    const restricted = await startTestController(cluster, { namespace: other, clusterAccess: false });
+    try {
+      await eventually(
+        'the controller to be ready without cluster RBAC caches',
+        () => restricted.ready().length === 0,
+      );
+      const aj = example('AgentJob', 'full');
+      aj.metadata.name = 'wants-access';
+      await applyManifest(cluster, other, aj);
+      const status = await statusWhen(
+        cluster,
+        other,
+        'wants-access',
+        'Ready=False',
+        (s) => condition(s, 'Ready')?.status === 'False',
+      );
+      expect(condition(status, 'Ready')?.message).toContain(
+        'cluster access is turned off in this installation',
+      );
+      await expect(
+        cluster.rbac.readClusterRole({ name: `thurkube-${other}-wants-access` }),
+      ).rejects.toThrow();
+    } finally {
+      await restricted.stop();
+    }
+  });
+});
