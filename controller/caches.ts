@@ -6,7 +6,7 @@ import { KIND_NAMES, type ReferencedKind } from '../shared/api.js';
 import type { KubeClient, KubeObject } from '../shared/kube/client.js';
 import { ourResource, RESOURCES, type ResourceType } from '../shared/kube/resources.js';
 import { WatchCache } from '../shared/kube/watch-cache.js';
-import { LABEL_MANAGED_BY, MANAGED_BY } from '../shared/labels.js';
+import { LABEL_AGENTJOB, LABEL_AGENTJOB_NAMESPACE, LABEL_MANAGED_BY, MANAGED_BY } from '../shared/labels.js';
 
 export interface Caches {
   agentJobs: WatchCache<KubeObject>;
@@ -60,18 +60,29 @@ export function createCaches(
   const refs = Object.fromEntries(
     KIND_NAMES.filter((k): k is ReferencedKind => k !== 'AgentJob').map((k) => [k, make(ourResource(k))]),
   ) as Record<ReferencedKind, WatchCache<KubeObject>>;
+  const jobs = make(RESOURCES.jobs, OURS, dropPodTemplate);
+  jobs.addIndex(BY_AGENTJOB, agentJobKeyOf);
   return {
     agentJobs: make(ourResource('AgentJob')),
     refs,
     configMaps: make(RESOURCES.configMaps, OURS),
     dataClaims: make(RESOURCES.persistentVolumeClaims, OURS),
     serviceAccounts: make(RESOURCES.serviceAccounts, OURS),
-    jobs: make(RESOURCES.jobs, OURS, dropPodTemplate),
+    jobs,
     cronJobs: make(RESOURCES.cronJobs, OURS),
     clusterRoles: clusterAccess ? make(RESOURCES.clusterRoles, OURS) : undefined,
     clusterRoleBindings: clusterAccess ? make(RESOURCES.clusterRoleBindings, OURS) : undefined,
   };
 }
+
+/** Index of children by the AgentJob they belong to: `namespace/name`, from our labels. */
+export const BY_AGENTJOB = 'agentjob';
+export const agentJobKeyOf = (o: KubeObject): string[] => {
+  const labels = o.metadata?.labels;
+  const name = labels?.[LABEL_AGENTJOB];
+  const namespace = labels?.[LABEL_AGENTJOB_NAMESPACE];
+  return name && namespace ? [`${namespace}/${name}`] : [];
+};
 
 export function allCaches(caches: Caches): WatchCache<KubeObject>[] {
   const { refs, ...rest } = caches;

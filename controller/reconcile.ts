@@ -24,6 +24,7 @@ import { describeProblem, resolveRefs } from '../shared/render/resolve.js';
 import type { AgentJobStatus } from '../shared/schemas/agent-job.js';
 import { formatIssues } from '../shared/validation.js';
 import { applyIfChanged, removeChild } from './apply.js';
+import { BY_AGENTJOB } from './caches.js';
 import { covers } from './compare.js';
 import type { ControllerContext } from './context.js';
 import { finalize, hasFinalizer, setFinalizer } from './finalizer.js';
@@ -47,7 +48,7 @@ function seenChildren(ctx: ControllerContext, id: AgentJobIdentity): ChildrenSee
     return o && mine(o) ? (o as T) : undefined;
   };
   return {
-    jobs: caches.jobs.list(id.namespace).filter(mine) as V1Job[],
+    jobs: caches.jobs.byIndex(BY_AGENTJOB, `${id.namespace}/${id.name}`).filter(mine) as V1Job[],
     cronJob: owned<V1CronJob>(caches.cronJobs, id.namespace, cronJobName(id.name)),
     dataClaim: owned(caches.dataClaims, id.namespace, dataClaimName(id.name)),
     serviceAccount: owned(caches.serviceAccounts, id.namespace, runnerServiceAccountName(id.name)),

@@ -45,6 +45,8 @@ export interface CacheHealth {
 
 class GoneError extends Error {}
 
+const BY_NAMESPACE = 'namespace';
+
 export const keyOf = (o: KubeObject) =>
   o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? '');
 
@@ -57,6 +59,9 @@ function newer(a: KubeObject, b: KubeObject | undefined): boolean {
 
 export class WatchCache<T extends KubeObject> {
   private readonly store = new Map<string, T>();
+  /** Secondary indexes (client-go's indexers): index name -> index value -> object keys. */
+  private readonly indexers = new Map<string, (object: T) => string[]>();
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private resourceVersion = '';
   private readonly handlers: ((event: CacheEvent<T>) => void)[] = [];
   private readonly syncWaiters: (() => void)[] = [];
@@ -65,6 +70,7 @@ export class WatchCache<T extends KubeObject> {
 
   constructor(private readonly options: WatchCacheOptions<T>) {
     this.name = options.type.plural + (options.labelSelector ? `{${options.labelSelector}}` : '');
+    this.addIndex(BY_NAMESPACE, (o) => [o.metadata?.namespace ?? '']);
   }
 
   on(handler: (event: CacheEvent<T>) => void): this {
@@ -77,12 +83,66 @@ export class WatchCache<T extends KubeObject> {
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    return namespace === undefined ? [...this.store.values()] : this.byIndex(BY_NAMESPACE, namespace);
   }
 
   get size(): number {
     return this.store.size;
+  }
+
+  /**
+   * Keeps an index of the stored objects by `values(object)`, so that a lookup costs the size of
+   * its answer, not of the cache (a reconcile asking for one AgentJob's Jobs must not scan all).
+   * Add indexes before `run`.
+   */
+  addIndex(name: string, values: (object: T) => string[]): void {
+    this.indexers.set(name, values);
+    this.indexes.set(name, new Map());
+  }
+
+  byIndex(name: string, value: string): T[] {
+    const keys = this.indexes.get(name)?.get(value);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const key of keys) {
+      const object = this.store.get(key);
+      if (object) out.push(object);
+    }
+    return out;
+  }
+
+  private put(key: string, object: T): void {
+    if (this.indexers.size > 0) this.unindex(key);
+    this.store.set(key, object);
+    for (const [name, values] of this.indexers) {
+      const index = this.indexes.get(name);
+      for (const value of values(object)) {
+        let keys = index?.get(value);
+        if (!keys) {
+          keys = new Set();
+          index?.set(value, keys);
+        }
+        keys.add(key);
+      }
+    }
+  }
+
+  private drop(key: string): void {
+    if (this.indexers.size > 0) this.unindex(key);
+    this.store.delete(key);
+  }
+
+  private unindex(key: string): void {
+    const old = this.store.get(key);
+    if (!old) return;
+    for (const [name, values] of this.indexers) {
+      const index = this.indexes.get(name);
+      for (const value of values(old)) {
+        const keys = index?.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) index?.delete(value);
+      }
+    }
   }
 
   /**
@@ -92,7 +152,7 @@ export class WatchCache<T extends KubeObject> {
   remember(object: T): void {
     const key = keyOf(object);
     const current = this.store.get(key);
-    if (newer(object, current)) this.store.set(key, this.trim(object));
+    if (newer(object, current)) this.put(key, this.trim(object));
   }
 
   waitForSync(signal?: AbortSignal): Promise<void> {
@@ -112,6 +172,7 @@ export class WatchCache<T extends KubeObject> {
         if (needList) {
           await this.relist(signal);
           needList = false;
+          if (signal.aborted) break;
         }
         await this.watchOnce(signal);
         backoff.reset();
@@ -166,7 +227,8 @@ export class WatchCache<T extends KubeObject> {
 
     const previous = new Map(this.store);
     this.store.clear();
-    for (const [key, object] of fresh) this.store.set(key, object);
+    for (const index of this.indexes.values()) index.clear();
+    for (const [key, object] of fresh) this.put(key, object);
     this.resourceVersion = version;
     if (this.health.synced) this.health.relists += 1;
     for (const [key, object] of fresh) {
@@ -188,6 +250,8 @@ export class WatchCache<T extends KubeObject> {
     const controller = new AbortController();
     const abort = () => controller.abort();
     outer.addEventListener('abort', abort, { once: true });
+    // An abort that came before the listener (e.g. right after the first list) still counts.
+    if (outer.aborted) abort();
     // A watch silent for longer than the server would keep it open is stalled: drop it and resume.
     const stallMs = (timeoutSeconds + 60) * 1000;
     let stall = setTimeout(abort, stallMs);
@@ -235,14 +299,14 @@ export class WatchCache<T extends KubeObject> {
     const key = keyOf(object);
     const old = this.store.get(key);
     if (event.type === 'DELETED') {
-      this.store.delete(key);
+      this.drop(key);
       this.emit({ type: 'DELETED', object: this.trim(object) });
       return;
     }
     // Our own write may already be here (remember()); never go back to an older version.
     if (old && !newer(object, old)) return;
     const trimmed = this.trim(object);
-    this.store.set(key, trimmed);
+    this.put(key, trimmed);
     this.emit({ type: old ? 'MODIFIED' : 'ADDED', object: trimmed, old });
   }
 }
