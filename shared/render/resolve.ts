@@ -5,7 +5,7 @@
 import { REFERENCE_FIELDS, type ReferencedKind } from '../api.js';
 import { parseSpec, type SpecOf } from '../objects.js';
 import type { AgentJobSpec } from '../schemas/agent-job.js';
-import { formatIssues } from '../validation.js';
+import { formatIssues, type Parsed } from '../validation.js';
 import type { Named, ResolvedRefs } from './refs.js';
 
 export interface RefProblem {
@@ -15,6 +15,23 @@ export interface RefProblem {
   name: string;
   problem: 'missing' | 'invalid';
   detail?: string;
+}
+
+/**
+ * Referenced objects come from watch caches, which replace an object on change and never edit it
+ * in place; so a spec parsed once stays parsed. Every review and reconcile of every AgentJob that
+ * uses a runtime would otherwise parse that runtime again.
+ */
+const parsedSpecs = new WeakMap<object, Parsed<unknown>>();
+
+function parseCachedSpec<K extends ReferencedKind>(kind: K, spec: unknown): Parsed<SpecOf[K]> {
+  if (spec === null || typeof spec !== 'object') return parseSpec(kind, spec);
+  let parsed = parsedSpecs.get(spec) as Parsed<SpecOf[K]> | undefined;
+  if (!parsed) {
+    parsed = parseSpec(kind, spec);
+    parsedSpecs.set(spec, parsed);
+  }
+  return parsed;
 }
 
 export type Lookup = (kind: ReferencedKind, name: string) => { spec?: unknown } | undefined;
@@ -50,7 +67,7 @@ export function resolveRefs(spec: AgentJobSpec, lookup: Lookup): Resolution {
       problems.push({ ...ref, problem: 'missing' });
       continue;
     }
-    const parsed = parseSpec(ref.kind, object.spec);
+    const parsed = parseCachedSpec(ref.kind, object.spec);
     if (!parsed.ok) {
       problems.push({ ...ref, problem: 'invalid', detail: formatIssues(parsed.issues) });
       continue;
