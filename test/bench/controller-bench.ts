@@ -197,6 +197,45 @@ export async function converge(
   }
 }
 
+/** The ConfigMap, Job and status the controller writes for AgentJob `bench-i`, written directly. */
+async function writeChildren(c: BenchCluster, ns: string, i: number, uid: string, allowedTools?: string[]) {
+  const input = minimalInput();
+  input.agentJob = { name: `bench-${i}`, namespace: ns, uid };
+  if (allowedTools) input.refs.role.spec.allowedTools = allowedTools;
+  const rendered = render(input);
+  const manager = { fieldManager: FIELD_MANAGER };
+  await c.client.apply(
+    RESOURCES.configMaps,
+    desiredConfigMap(input.agentJob, rendered) as KubeObject,
+    manager,
+  );
+  await c.client.apply(
+    RESOURCES.jobs,
+    desiredJob(input.agentJob, rendered, false) as unknown as KubeObject,
+    manager,
+  );
+  const status = {
+    phase: 'Pending',
+    configHash: rendered.configHash,
+    observedGeneration: 1,
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'ChildrenReady',
+        message: 'ok',
+        lastTransitionTime: new Date().toISOString(),
+      },
+    ],
+  };
+  await c.client.apply(
+    agentJobs,
+    { apiVersion: API_VERSION, kind: 'AgentJob', metadata: { name: `bench-${i}`, namespace: ns }, status },
+    { ...manager, subresource: 'status' },
+  );
+  return rendered.configHash;
+}
+
 /** The same objects written directly: AgentJob, ConfigMap, Job, status; the API server's floor. */
 export async function floor(c: BenchCluster, n: number, concurrency: number): Promise<number> {
   const ns = await newNamespace(c, `bench-floor-${n}`);
@@ -204,40 +243,36 @@ export async function floor(c: BenchCluster, n: number, concurrency: number): Pr
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
       const created = await c.client.create(agentJobs, agentJob(ns, i));
-      const input = minimalInput();
-      input.agentJob = { name: `bench-${i}`, namespace: ns, uid: created.metadata?.uid ?? '' };
-      const rendered = render(input);
-      await c.client.apply(RESOURCES.configMaps, desiredConfigMap(input.agentJob, rendered) as KubeObject, {
-        fieldManager: FIELD_MANAGER,
-      });
-      await c.client.apply(
+      await writeChildren(c, ns, i, created.metadata?.uid ?? '');
+    });
+    return (performance.now() - started) / 1000;
+  } finally {
+    await dropNamespace(c, ns);
+  }
+}
+
+/**
+ * The floor of a fan-out: for N existing AgentJobs, what the controller writes when their role
+ * changes (the new ConfigMap, the new Job, the deletion of the run it supersedes, the status),
+ * written directly at the same concurrency.
+ */
+export async function fanoutFloor(c: BenchCluster, n: number, concurrency: number): Promise<number> {
+  const ns = await newNamespace(c, `bench-fanfloor-${n}`);
+  try {
+    const before: { uid: string; hash: string }[] = [];
+    await pool(n, concurrency, async (i) => {
+      const created = await c.client.create(agentJobs, agentJob(ns, i));
+      const uid = created.metadata?.uid ?? '';
+      before[i] = { uid, hash: await writeChildren(c, ns, i, uid) };
+    });
+    const started = performance.now();
+    await pool(n, concurrency, async (i) => {
+      const old = before[i] ?? { uid: '', hash: '' };
+      await writeChildren(c, ns, i, old.uid, ['Read', 'Grep']);
+      await c.client.delete(
         RESOURCES.jobs,
-        desiredJob(input.agentJob, rendered, false) as unknown as KubeObject,
-        { fieldManager: FIELD_MANAGER },
-      );
-      const now = new Date().toISOString();
-      await c.client.apply(
-        agentJobs,
-        {
-          apiVersion: API_VERSION,
-          kind: 'AgentJob',
-          metadata: { name: `bench-${i}`, namespace: ns },
-          status: {
-            phase: 'Pending',
-            configHash: rendered.configHash,
-            observedGeneration: 1,
-            conditions: [
-              {
-                type: 'Ready',
-                status: 'True',
-                reason: 'ChildrenReady',
-                message: 'ok',
-                lastTransitionTime: now,
-              },
-            ],
-          },
-        },
-        { fieldManager: FIELD_MANAGER, subresource: 'status' },
+        { namespace: ns, name: `bench-${i}-${old.hash}` },
+        { propagationPolicy: 'Background' },
       );
     });
     return (performance.now() - started) / 1000;

@@ -29,6 +29,7 @@ import {
   converge,
   dropNamespace,
   fanout,
+  fanoutFloor,
   floor,
   idleWrites,
   newNamespace,
@@ -145,6 +146,7 @@ async function main(): Promise<number> {
     > = {};
     const idle: number[] = [];
     const fan: number[] = [];
+    const fanFloor: number[] = [];
     for (const n of part('controller') ? sizes : []) {
       const r = {
         converge: [] as number[],
@@ -168,6 +170,10 @@ async function main(): Promise<number> {
           fan.push(await fanout(c, ns, n));
           void controller;
         });
+        if (n === 1000) {
+          say('  fan-out floor');
+          fanFloor.push(await fanoutFloor(c, n, 32));
+        }
         r.converge.push(result.seconds);
         r.writes.push(result.writesPerAgentJob);
         r.rss.push(result.rssMiB);
@@ -215,13 +221,13 @@ async function main(): Promise<number> {
         const ratio = round(median(r?.converge ?? []) / median(r?.floor ?? []), 2);
         return `  ${String(n).padStart(9)} ${String(med(r?.converge)).padStart(11)} ${String(med(r?.floor)).padStart(8)} ${String(ratio).padStart(6)} ${String(med(r?.writes)).padStart(16)} ${`${med(r?.rssStart)} -> ${med(r?.rss)}`.padStart(40)} ${String(med(r?.admissionRss)).padStart(18)}`;
       }),
-      `  idle writes per minute at 1000: ${figures.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${figures.fanout_1000_s}s`,
+      `  idle writes per minute at 1000: ${figures.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${figures.fanout_1000_s}s (floor: the same writes by a tight client, ${med(fanFloor)}s)`,
     ];
     process.stderr.write(`${lines.join('\n')}\n`);
     mkdirSync(dirname(String(values.out)), { recursive: true });
     writeFileSync(
       String(values.out),
-      `${JSON.stringify({ figures, date: new Date().toISOString(), machine: { cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version }, versions: VERSIONS, runs, rate, seconds, routes, dryRunFigures, admissionRssAfterRuns: rssAfterRuns, sizes: sizeResults, idle, fanout: fan, table: lines }, null, 2)}\n`,
+      `${JSON.stringify({ figures, date: new Date().toISOString(), machine: { cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version }, versions: VERSIONS, runs, rate, seconds, routes, dryRunFigures, admissionRssAfterRuns: rssAfterRuns, sizes: sizeResults, idle, fanout: fan, fanoutFloor: fanFloor, table: lines }, null, 2)}\n`,
     );
     if (values.json) console.log(JSON.stringify(figures));
     return 0;
