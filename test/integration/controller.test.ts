@@ -42,6 +42,18 @@ const oneShot = (name: string, spec: Record<string, unknown> = {}) => {
   return aj;
 };
 
+const setSuspend = (name: string, suspend: boolean) =>
+  cluster.kubectl([
+    'patch',
+    '-n',
+    ns,
+    'agentjob',
+    name,
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { suspend } }),
+  ]);
+
 const jobsOf = async (name: string) =>
   (
     await cluster.batch.listNamespacedJob({
@@ -296,31 +308,13 @@ describe('a scheduled AgentJob', () => {
   });
 
   it('suspends the CronJob and resumes it', async () => {
-    await cluster.kubectl([
-      'patch',
-      '-n',
-      ns,
-      'agentjob',
-      'nightly',
-      '--type=merge',
-      '-p',
-      '{"spec":{"suspend":true}}',
-    ]);
+    await setSuspend('nightly', true);
     const suspended = await statusWhen(cluster, ns, 'nightly', 'Suspended', (s) => s.phase === 'Suspended');
     expect(suspended.nextRunTime).toBeUndefined();
     expect(
       (await cluster.batch.readNamespacedCronJob({ name: 'nightly', namespace: ns })).spec?.suspend,
     ).toBe(true);
-    await cluster.kubectl([
-      'patch',
-      '-n',
-      ns,
-      'agentjob',
-      'nightly',
-      '--type=merge',
-      '-p',
-      '{"spec":{"suspend":false}}',
-    ]);
+    await setSuspend('nightly', false);
     await statusWhen(
       cluster,
       ns,
