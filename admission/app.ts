@@ -54,23 +54,28 @@ export function createApp(deps: AppDeps): Hono<Env> {
     // Only our kinds become label values: a stray review must not grow the series without bound.
     const kind = KIND_NAMES.find((k) => k === request?.kind.kind) ?? (request ? 'other' : 'unknown');
     metrics.observe(kind, request?.operation ?? 'unknown', result, seconds);
-    const line = {
-      webhook,
-      uid: response.uid,
-      kind: request?.kind.kind,
-      namespace: request?.namespace,
-      name: request ? nameOf(request) : undefined,
-      operation: request?.operation,
-      user: request?.userInfo.username,
-      allowed: response.allowed,
-      patched: response.patch !== undefined,
-      warnings: response.warnings?.length ?? 0,
-      code,
-      message: response.status?.message,
-      durationMs: Math.round(seconds * 10_000) / 10,
-    };
-    if (result === 'error') deps.logger.warn(line, 'review');
-    else deps.logger.info(line, 'review');
+    // Admitted reviews are the bulk and the API server's audit log has them; a line costs as much
+    // as the decision itself (redaction), so they are logged from `--log-level debug` on.
+    const level = result === 'error' ? 'warn' : result === 'denied' ? 'info' : 'debug';
+    if (!deps.logger.isLevelEnabled(level)) return;
+    deps.logger[level](
+      {
+        webhook,
+        uid: response.uid,
+        kind: request?.kind.kind,
+        namespace: request?.namespace,
+        name: request ? nameOf(request) : undefined,
+        operation: request?.operation,
+        user: request?.userInfo.username,
+        allowed: response.allowed,
+        patched: response.patch !== undefined,
+        warnings: response.warnings?.length ?? 0,
+        code,
+        message: response.status?.message,
+        durationMs: Math.round(seconds * 10_000) / 10,
+      },
+      'review',
+    );
   };
 
   const route = (webhook: string, decide: Decide) => async (c: Context<Env>) => {

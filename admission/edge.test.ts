@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturedReview, type Harness, NS, startHarness } from '../test/fixtures/admission/harness.js';
+import {
+  capturedReview,
+  type Harness,
+  NS,
+  reviewWith,
+  startHarness,
+} from '../test/fixtures/admission/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -85,12 +91,14 @@ describe('the HTTP edge', () => {
     );
   });
 
-  it('logs one line per review with who asked for what and the answer, and no Secret value', async () => {
-    const review = capturedReview('validate-agentjob-create');
+  it('logs a denial at info with who asked for what and why, and no Secret value', async () => {
+    const review = reviewWith('validate-agentjob-create', { runtimeRef: 'no-such-runtime' });
     h.logs.length = 0;
-    await h.post('/validate', review);
+    const { response } = await h.post('/validate', review);
+    expect(response.allowed).toBe(false);
     expect(h.logs).toHaveLength(1);
     expect(h.logs[0]).toMatchObject({
+      level: 'info',
       msg: 'review',
       webhook: 'validate',
       uid: review.request.uid,
@@ -99,11 +107,35 @@ describe('the HTTP edge', () => {
       name: 'pr-fixer',
       operation: 'CREATE',
       user: review.request.userInfo.username,
-      allowed: true,
+      allowed: false,
+      code: 422,
     });
+    expect(h.logs[0]?.message).toContain('no-such-runtime');
     expect(typeof h.logs[0]?.durationMs).toBe('number');
-    // The harness's Secrets hold this value; the webhook read their keys (warnings) but never logs data.
-    expect(JSON.stringify(h.logs)).not.toContain(Buffer.from('s3cr3t-value').toString('base64'));
+  });
+
+  it('logs admitted reviews only from --log-level debug on, without Secret values', async () => {
+    const review = capturedReview('validate-agentjob-create');
+    h.logs.length = 0;
+    expect((await h.post('/validate', review)).response.allowed).toBe(true);
+    expect(h.logs).toHaveLength(0);
+
+    const verbose = await startHarness({ logLevel: 'debug' });
+    try {
+      expect((await verbose.post('/validate', review)).response.allowed).toBe(true);
+      const lines = verbose.logs.filter((l) => l.msg === 'review');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        level: 'debug',
+        webhook: 'validate',
+        allowed: true,
+        name: 'pr-fixer',
+      });
+      // The harness's Secrets hold this value; the webhook read their keys (warnings) but never logs data.
+      expect(JSON.stringify(verbose.logs)).not.toContain(Buffer.from('s3cr3t-value').toString('base64'));
+    } finally {
+      await verbose.close();
+    }
   });
 });
 

@@ -47,7 +47,10 @@ const HELP = `Usage: npm run bench [-- options]
   --idle-seconds S    how long idle writes are counted (default 60)
   --out FILE          where the raw results go (default bench/results/last.json)
   --only PART         admission or controller: run one part only (for profiling; figures of the
-                      other part are then missing)`;
+                      other part are then missing)
+
+Environment: THURKUBE_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" runs the admission and
+controller processes with these node flags (a CPU profile of each under load).`;
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -81,6 +84,13 @@ async function main(): Promise<number> {
   if (build.status !== 0) throw new Error('npm run build failed');
 
   const cluster = await startCluster({ dir: mkdtempSync(join(tmpdir(), 'thurkube-bench-')), log: say });
+  // Ctrl-C in the middle of an hour-long run must not leave a control plane behind.
+  const interrupted = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping the benchmark's cluster`);
+    stopCluster(cluster).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const crds = await run(cluster.binaries.kubectl, [
       '--kubeconfig',

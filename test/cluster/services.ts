@@ -57,7 +57,10 @@ export async function startService(
   const { command, args: base } = serviceCommand(o.build);
   const timeoutMs = o.timeoutMs ?? 60_000;
   const fd = o.logFile ? openSync(o.logFile, 'a') : undefined;
-  const child = spawn(command, [...base, ...args], {
+  // Extra node flags for the services only, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile them
+  // under the benchmark's load (node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = process.env.THURKUBE_SERVICE_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(command, [...nodeArgs, ...base, ...args], {
     cwd: ROOT,
     env: o.build === 'compiled' ? { ...process.env, NODE_OPTIONS: IMAGE_NODE_OPTIONS } : process.env,
     stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
