@@ -40,6 +40,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
   const metrics = deps.metrics ?? new AdmissionMetrics();
   const deadlineMs = deps.deadlineMs ?? REVIEW_DEADLINE_MS;
+  // The review line holds only scalars picked below, never an object that could carry a Secret:
+  // it skips the redaction pass, which cost more than the decision itself (25 vs 9 µs a line).
+  const reviewLog = deps.logger.child({}, { redact: [] });
 
   const record = (
     webhook: string,
@@ -54,11 +57,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     // Only our kinds become label values: a stray review must not grow the series without bound.
     const kind = KIND_NAMES.find((k) => k === request?.kind.kind) ?? (request ? 'other' : 'unknown');
     metrics.observe(kind, request?.operation ?? 'unknown', result, seconds);
-    // Admitted reviews are the bulk and the API server's audit log has them; a line costs as much
-    // as the decision itself (redaction), so they are logged from `--log-level debug` on.
-    const level = result === 'error' ? 'warn' : result === 'denied' ? 'info' : 'debug';
-    if (!deps.logger.isLevelEnabled(level)) return;
-    deps.logger[level](
+    const level = result === 'error' ? 'warn' : 'info';
+    if (!reviewLog.isLevelEnabled(level)) return;
+    reviewLog[level](
       {
         webhook,
         uid: response.uid,

@@ -91,7 +91,7 @@ describe('the HTTP edge', () => {
     );
   });
 
-  it('logs a denial at info with who asked for what and why, and no Secret value', async () => {
+  it('logs one line per review: a denial with who asked for what and why', async () => {
     const review = reviewWith('validate-agentjob-create', { runtimeRef: 'no-such-runtime' });
     h.logs.length = 0;
     const { response } = await h.post('/validate', review);
@@ -114,27 +114,25 @@ describe('the HTTP edge', () => {
     expect(typeof h.logs[0]?.durationMs).toBe('number');
   });
 
-  it('logs admitted reviews only from --log-level debug on, without Secret values', async () => {
+  it('logs an admitted review at info too, without Secret values', async () => {
     const review = capturedReview('validate-agentjob-create');
     h.logs.length = 0;
     expect((await h.post('/validate', review)).response.allowed).toBe(true);
-    expect(h.logs).toHaveLength(0);
+    expect(h.logs).toHaveLength(1);
+    expect(h.logs[0]).toMatchObject({ level: 'info', webhook: 'validate', allowed: true, name: 'pr-fixer' });
+    // The harness's Secrets hold this value; the webhook read their keys (warnings) but never logs data.
+    expect(JSON.stringify(h.logs)).not.toContain(Buffer.from('s3cr3t-value').toString('base64'));
+  });
 
-    const verbose = await startHarness({ logLevel: 'debug' });
+  it('logs no review line below its level (--log-level warn)', async () => {
+    const quiet = await startHarness({ logLevel: 'warn' });
     try {
-      expect((await verbose.post('/validate', review)).response.allowed).toBe(true);
-      const lines = verbose.logs.filter((l) => l.msg === 'review');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({
-        level: 'debug',
-        webhook: 'validate',
-        allowed: true,
-        name: 'pr-fixer',
-      });
-      // The harness's Secrets hold this value; the webhook read their keys (warnings) but never logs data.
-      expect(JSON.stringify(verbose.logs)).not.toContain(Buffer.from('s3cr3t-value').toString('base64'));
+      expect(
+        (await quiet.post('/validate', capturedReview('validate-agentjob-create'))).response.allowed,
+      ).toBe(true);
+      expect(quiet.logs.filter((l) => l.msg === 'review')).toHaveLength(0);
     } finally {
-      await verbose.close();
+      await quiet.close();
     }
   });
 });
