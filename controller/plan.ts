@@ -75,7 +75,7 @@ const isActive = (job: V1Job) => {
 };
 
 export function plan(input: PlanInput): Plan {
-  const { id, spec, refs, rendered, seen, previous } = input;
+  const { id, spec, rendered, seen } = input;
   const out: Plan = { apply: [], remove: [], needsFinalizer: false, ownedResources: [] };
   const own = (kind: string, name: string) => out.ownedResources.push({ kind, name });
 
@@ -88,6 +88,20 @@ export function plan(input: PlanInput): Plan {
     out.apply.push({ type: RESOURCES.persistentVolumeClaims, object: obj(desiredDataClaim(id)) });
   if (spec.persist || seen.dataClaim) own('PersistentVolumeClaim', dataClaimName(id.name));
 
+  planClusterRbac(input, out, own);
+  if (spec.schedule === undefined) planOneShot(input, out, own);
+  else planScheduled(input, spec.schedule, out, own);
+  return out;
+}
+
+type Own = (kind: string, name: string) => void;
+
+const removeJob = (out: Plan, namespace: string, job: V1Job, why: string) =>
+  out.remove.push({ type: RESOURCES.jobs, namespace, name: job.metadata?.name ?? '', why });
+
+/** The runner ServiceAccount and cluster RBAC while clusterAccessRef is set; their removal after. */
+function planClusterRbac(input: PlanInput, out: Plan, own: Own): void {
+  const { id, refs, seen } = input;
   const rbacName = clusterRbacName(id.namespace, id.name);
   if (refs.clusterAccess) {
     out.needsFinalizer = true;
@@ -115,56 +129,59 @@ export function plan(input: PlanInput): Plan {
     // Keep the finalizer until the cluster-scoped objects are gone.
     out.needsFinalizer = !!(seen.clusterRole || seen.clusterRoleBinding);
   }
+}
 
-  const removeJob = (job: V1Job, why: string) =>
-    out.remove.push({ type: RESOURCES.jobs, namespace: id.namespace, name: job.metadata?.name ?? '', why });
-
-  if (spec.schedule === undefined) {
-    const job = desiredJob(id, rendered, spec.suspend);
-    const name = job.metadata?.name ?? '';
-    out.currentJobName = name;
-    const exists = seen.jobs.some((j) => j.metadata?.name === name);
-    // A finished run whose Job was cleaned up (TTL) is not run again for the same configHash.
-    const alreadyRan =
-      !exists &&
-      previous?.configHash === rendered.configHash &&
-      (previous.phase === 'Succeeded' || previous.phase === 'Failed');
-    if (!alreadyRan) {
-      out.apply.push({ type: RESOURCES.jobs, object: job as KubeObject });
-      own('Job', name);
-    }
-    for (const old of seen.jobs) {
-      if (old.metadata?.name !== name && isActive(old))
-        removeJob(old, `superseded by Job ${name} (configHash ${rendered.configHash})`);
-    }
-    if (seen.cronJob) {
-      out.remove.push({
-        type: RESOURCES.cronJobs,
-        namespace: id.namespace,
-        name: cronJobName(id.name),
-        why: 'schedule was removed',
-      });
-    }
-  } else {
-    out.apply.push({
-      type: RESOURCES.cronJobs,
-      object: obj(
-        desiredCronJob(id, rendered, {
-          schedule: spec.schedule,
-          timezone: spec.timezone,
-          suspend: spec.suspend,
-        }),
-      ),
-    });
-    own('CronJob', cronJobName(id.name));
-    if (spec.suspend)
-      for (const job of seen.jobs.filter(isActive)) removeJob(job, 'the AgentJob is suspended');
-    const value = input.runNow;
-    if (value && value !== previous?.handledRunNow) {
-      out.handledRunNow = value;
-      if (spec.suspend) out.runNowSkipped = value;
-      else out.apply.push({ type: RESOURCES.jobs, object: obj(desiredRunNowJob(id, rendered, value)) });
-    }
+/** The Job of the current configHash; older runs still active are stopped. */
+function planOneShot(input: PlanInput, out: Plan, own: Own): void {
+  const { id, spec, rendered, seen, previous } = input;
+  const job = desiredJob(id, rendered, spec.suspend);
+  const name = job.metadata?.name ?? '';
+  out.currentJobName = name;
+  const exists = seen.jobs.some((j) => j.metadata?.name === name);
+  // A finished run whose Job was cleaned up (TTL) is not run again for the same configHash.
+  const alreadyRan =
+    !exists &&
+    previous?.configHash === rendered.configHash &&
+    (previous.phase === 'Succeeded' || previous.phase === 'Failed');
+  if (!alreadyRan) {
+    out.apply.push({ type: RESOURCES.jobs, object: job as KubeObject });
+    own('Job', name);
   }
-  return out;
+  for (const old of seen.jobs) {
+    if (old.metadata?.name !== name && isActive(old))
+      removeJob(out, id.namespace, old, `superseded by Job ${name} (configHash ${rendered.configHash})`);
+  }
+  if (seen.cronJob) {
+    out.remove.push({
+      type: RESOURCES.cronJobs,
+      namespace: id.namespace,
+      name: cronJobName(id.name),
+      why: 'schedule was removed',
+    });
+  }
+}
+
+/** The CronJob, and the run-now Job when the annotation has a new value. */
+function planScheduled(input: PlanInput, schedule: string, out: Plan, own: Own): void {
+  const { id, spec, rendered, seen, previous } = input;
+  out.apply.push({
+    type: RESOURCES.cronJobs,
+    object: obj(
+      desiredCronJob(id, rendered, {
+        schedule,
+        timezone: spec.timezone,
+        suspend: spec.suspend,
+      }),
+    ),
+  });
+  own('CronJob', cronJobName(id.name));
+  if (spec.suspend)
+    for (const job of seen.jobs.filter(isActive))
+      removeJob(out, id.namespace, job, 'the AgentJob is suspended');
+  const value = input.runNow;
+  if (value && value !== previous?.handledRunNow) {
+    out.handledRunNow = value;
+    if (spec.suspend) out.runNowSkipped = value;
+    else out.apply.push({ type: RESOURCES.jobs, object: obj(desiredRunNowJob(id, rendered, value)) });
+  }
 }

@@ -28,7 +28,7 @@ import { BY_AGENTJOB } from './caches.js';
 import { covers } from './compare.js';
 import type { ControllerContext } from './context.js';
 import { finalize, hasFinalizer, setFinalizer } from './finalizer.js';
-import { type ChildrenSeen, plan } from './plan.js';
+import { type ChildrenSeen, type Plan, plan } from './plan.js';
 import type { Outcome } from './queue.js';
 import { nextRunTime } from './schedule.js';
 import { computeStatus, type Observation } from './status.js';
@@ -152,32 +152,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
   const runNow = aj.metadata.annotations?.[ANNOTATION_RUN_NOW];
   const todo = plan({ id, spec, refs: resolution.refs, rendered, seen, previous, runNow });
 
-  const changes: string[] = [];
-  let applyError: Observation['applyError'];
-  try {
-    if (todo.needsFinalizer && !hasFinalizer(aj)) await setFinalizer(ctx, aj, true);
-    // Children do not depend on each other at the API (a pod waits for its ConfigMap), so they
-    // are written in parallel: one reconcile costs one round trip, not one per child.
-    const results = await Promise.all(
-      todo.apply.map(({ type, object }) => applyIfChanged(ctx, type, cacheFor(ctx, type), object)),
-    );
-    results.forEach((result, i) => {
-      const { type, object } = todo.apply[i] ?? {};
-      if (result !== 'unchanged') changes.push(`${result} ${type?.kind} ${object?.metadata?.name}`);
-    });
-    await Promise.all(todo.remove.map((r) => removeChild(ctx, r.type, r.namespace, r.name)));
-    for (const r of todo.remove) changes.push(`deleted ${r.type.kind} ${r.name} (${r.why})`);
-    if (!todo.needsFinalizer && hasFinalizer(aj) && !seen.clusterRole && !seen.clusterRoleBinding) {
-      await setFinalizer(ctx, aj, false);
-    }
-  } catch (error) {
-    // The API server refused a child (e.g. an env name it does not accept): report, do not retry.
-    if (!isKind(error, 'Invalid') && !isKind(error, 'Forbidden') && !isKind(error, 'Conflict')) throw error;
-    applyError = {
-      reason: isKind(error, 'Conflict') ? 'ChildConflict' : 'ChildRejected',
-      message: messageOf(error),
-    };
-  }
+  const { changes, applyError } = await applyPlan(ctx, aj, todo, seen);
 
   const after = seenChildren(ctx, id);
   const next = scheduled && !spec.suspend ? nextRunTime(spec.schedule ?? '', spec.timezone, now) : undefined;
@@ -202,4 +177,37 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
   // Refresh nextRunTime once the schedule has fired, even if nothing else changes.
   if (next) return { requeueAfterMs: Math.max(1000, Date.parse(next) - now.getTime() + 1000) };
   return undefined;
+}
+
+/** Writes a plan's children; one the API server refuses is reported in status, not retried. */
+async function applyPlan(
+  ctx: ControllerContext,
+  aj: KubeObject,
+  todo: Plan,
+  seen: ChildrenSeen,
+): Promise<{ changes: string[]; applyError?: Observation['applyError'] }> {
+  const changes: string[] = [];
+  try {
+    if (todo.needsFinalizer && !hasFinalizer(aj)) await setFinalizer(ctx, aj, true);
+    // Children do not depend on each other at the API (a pod waits for its ConfigMap), so they
+    // are written in parallel: one reconcile costs one round trip, not one per child.
+    const results = await Promise.all(
+      todo.apply.map(({ type, object }) => applyIfChanged(ctx, type, cacheFor(ctx, type), object)),
+    );
+    results.forEach((result, i) => {
+      const { type, object } = todo.apply[i] ?? {};
+      if (result !== 'unchanged') changes.push(`${result} ${type?.kind} ${object?.metadata?.name}`);
+    });
+    await Promise.all(todo.remove.map((r) => removeChild(ctx, r.type, r.namespace, r.name)));
+    for (const r of todo.remove) changes.push(`deleted ${r.type.kind} ${r.name} (${r.why})`);
+    if (!todo.needsFinalizer && hasFinalizer(aj) && !seen.clusterRole && !seen.clusterRoleBinding) {
+      await setFinalizer(ctx, aj, false);
+    }
+    return { changes };
+  } catch (error) {
+    // The API server refused a child (e.g. an env name it does not accept): report, do not retry.
+    if (!isKind(error, 'Invalid') && !isKind(error, 'Forbidden') && !isKind(error, 'Conflict')) throw error;
+    const reason = isKind(error, 'Conflict') ? 'ChildConflict' : 'ChildRejected';
+    return { changes, applyError: { reason, message: messageOf(error) } };
+  }
 }

@@ -4,6 +4,16 @@ import type { AgentJobStatus } from '../shared/schemas/agent-job.js';
 import { conditionOf } from './conditions.js';
 import type { ControllerContext } from './context.js';
 
+type Emit = (type: 'Normal' | 'Warning', reason: string, message: string) => void;
+
+/** The event a new phase gets: its type, reason and the message when the status has none. */
+const PHASE_EVENTS: Partial<Record<string, ['Normal' | 'Warning', string, string]>> = {
+  Running: ['Normal', 'RunStarted', 'a run started'],
+  Succeeded: ['Normal', 'RunSucceeded', 'the run succeeded'],
+  Failed: ['Warning', 'RunFailed', 'the run failed'],
+  Suspended: ['Normal', 'Suspended', 'suspended'],
+};
+
 export function recordTransitions(
   ctx: ControllerContext,
   aj: KubeObject,
@@ -18,9 +28,20 @@ export function recordTransitions(
     uid: aj.metadata?.uid ?? '',
     resourceVersion: aj.metadata?.resourceVersion,
   };
-  const record = ctx.events.record.bind(ctx.events, target);
+  const record: Emit = ctx.events.record.bind(ctx.events, target);
   if (changes.length > 0) record('Normal', 'Applied', changes.join('; '));
+  referenceEvents(record, before, after);
+  readyEvent(record, before, after);
+  const phase = before?.phase !== after.phase ? PHASE_EVENTS[after.phase ?? ''] : undefined;
+  if (phase) record(phase[0], phase[1], after.message ?? phase[2]);
+  if (runNowSkipped)
+    record('Warning', 'RunNowSkipped', `run-now "${runNowSkipped}" ignored: the AgentJob is suspended`);
+  else if (after.handledRunNow && after.handledRunNow !== before?.handledRunNow) {
+    record('Normal', 'RunNow', `started a run for run-now "${after.handledRunNow}"`);
+  }
+}
 
+function referenceEvents(record: Emit, before: AgentJobStatus | undefined, after: AgentJobStatus) {
   const refsBefore = conditionOf(before?.conditions, 'RefsResolved');
   const refsAfter = conditionOf(after.conditions, 'RefsResolved');
   if (refsAfter?.status === 'False' && refsAfter.message !== refsBefore?.message) {
@@ -28,7 +49,10 @@ export function recordTransitions(
   }
   if (refsAfter?.status === 'True' && refsBefore?.status === 'False')
     record('Normal', 'RefsResolved', 'every reference exists');
+}
 
+/** Not ready for a reason other than references (those have their own event), said once. */
+function readyEvent(record: Emit, before: AgentJobStatus | undefined, after: AgentJobStatus) {
   const ready = conditionOf(after.conditions, 'Ready');
   if (
     ready?.status === 'False' &&
@@ -37,16 +61,5 @@ export function recordTransitions(
     ready.message !== conditionOf(before?.conditions, 'Ready')?.message
   ) {
     record('Warning', ready.reason ?? 'NotReady', ready.message ?? '');
-  }
-  if (before?.phase !== after.phase) {
-    if (after.phase === 'Running') record('Normal', 'RunStarted', after.message ?? 'a run started');
-    if (after.phase === 'Succeeded') record('Normal', 'RunSucceeded', after.message ?? 'the run succeeded');
-    if (after.phase === 'Failed') record('Warning', 'RunFailed', after.message ?? 'the run failed');
-    if (after.phase === 'Suspended') record('Normal', 'Suspended', after.message ?? 'suspended');
-  }
-  if (runNowSkipped)
-    record('Warning', 'RunNowSkipped', `run-now "${runNowSkipped}" ignored: the AgentJob is suspended`);
-  else if (after.handledRunNow && after.handledRunNow !== before?.handledRunNow) {
-    record('Normal', 'RunNow', `started a run for run-now "${after.handledRunNow}"`);
   }
 }
