@@ -5,14 +5,12 @@
  * request was due, not when it was sent, so a stalled server cannot hide its queue.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createCa, issueCertificate } from '../../certs/pki.js';
+import { dirname, join } from 'node:path';
 import { API_VERSION } from '../../shared/api.js';
 import { freePort } from '../cluster/ports.js';
 import { rssMiB, type Service, startService } from '../cluster/services.js';
+import { testPki } from '../fixtures/admission/loopback.js';
 import { example } from '../fixtures/load.js';
 import { percentile } from './stats.js';
 
@@ -37,16 +35,7 @@ export async function startAdmissionServer(
   kubeconfig: string,
   dryRunChildren: boolean,
 ): Promise<AdmissionServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'thurkube-bench-tls-'));
-  const ca = createCa({ commonName: 'thurkube-bench-ca', validityDays: 2 });
-  const leaf = issueCertificate(ca, {
-    commonName: '127.0.0.1',
-    ipAddresses: ['127.0.0.1'],
-    usage: 'server',
-    validityDays: 1,
-  });
-  writeFileSync(join(dir, 'tls.crt'), leaf.certPem);
-  writeFileSync(join(dir, 'tls.key'), leaf.keyPem);
+  const pki = testPki();
   const port = await freePort();
   const service = await startService(
     [
@@ -56,16 +45,28 @@ export async function startAdmissionServer(
       '--listen',
       `127.0.0.1:${port}`,
       '--tls-cert-file',
-      join(dir, 'tls.crt'),
+      pki.certFile,
       '--tls-key-file',
-      join(dir, 'tls.key'),
+      pki.keyFile,
       `--dry-run-children=${dryRunChildren}`,
     ],
-    { readyLine: /admission webhook serving/, build: 'compiled', logFile: join(dir, 'admission.log') },
+    {
+      readyLine: /admission webhook serving/,
+      build: 'compiled',
+      logFile: join(dirname(pki.certFile), 'admission.log'),
+    },
   );
-  const server = { service, port, ca: ca.certPem, stop: () => service.stop() };
+  const server = {
+    service,
+    port,
+    ca: pki.ca.certPem,
+    stop: async () => {
+      await service.stop();
+      pki.remove();
+    },
+  };
   for (;;) {
-    const res = await send(server, new Agent({ ca: ca.certPem }), 'GET', '/readyz').catch(() => ({
+    const res = await send(server, new Agent({ ca: pki.ca.certPem }), 'GET', '/readyz').catch(() => ({
       status: 0,
     }));
     if (res.status === 200) return server;
