@@ -4,14 +4,19 @@
  */
 type Labels = Record<string, string>;
 
-const labelKey = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map(
-      (k) =>
-        `${k}="${String(labels[k]).replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`,
-    )
-    .join(',');
+/** A label value as the text format wants it; most values need no escaping, and this runs per observation. */
+const escapeValue = (value: string) =>
+  /[\\"\n]/.test(value)
+    ? value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')
+    : value;
+
+const labelKey = (labels: Labels) => {
+  const keys = Object.keys(labels);
+  if (keys.length > 1) keys.sort();
+  let key = '';
+  for (const k of keys) key += `${key ? ',' : ''}${k}="${escapeValue(String(labels[k]))}"`;
+  return key;
+};
 
 interface Metric {
   name: string;
