@@ -189,4 +189,25 @@ describe('a review it cannot decide', () => {
       await slow.close();
     }
   });
+
+  it('keeps many concurrent reviews on one deadline without a listener-leak warning', async () => {
+    const slow = await startHarness({ delayMs: 200 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      // Thirty reviews inside one deadline slot, each waiting on a live GET (a cache miss).
+      const answers = await Promise.all(Array.from({ length: 30 }, () => slow.post('/validate', missing())));
+      expect(answers.map((a) => a.response.status?.message)).toEqual(
+        Array(30).fill(
+          `AgentJob "pr-fixer" is invalid: spec.runtimeRef: AgentRuntime "not-in-any-cache" not found in namespace "${NS}"`,
+        ),
+      );
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await slow.close();
+    }
+  });
 });

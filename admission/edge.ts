@@ -2,6 +2,7 @@
  * The HTTP edge, guarded once: body size, content type, a decodable AdmissionReview, and one place
  * that turns any failure into a denial which still echoes the request uid. Nothing here decides.
  */
+import { setMaxListeners } from 'node:events';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ThurkubeError } from '../shared/errors.js';
@@ -50,43 +51,41 @@ export async function readReview(c: Context<Env>): Promise<AdmissionRequest> {
 }
 
 /**
- * Reviews that start within the same 50 ms share one deadline: an AbortController and a timer of
- * their own per review cost a third as much as the decision (Node 20 builds every AbortSignal as
- * a transferable object). A review thus gets between `ms - 50` and `ms` to decide.
+ * Reviews that start within the same 50 ms share one AbortSignal for their API calls: a signal of
+ * their own cost a third as much as the decision (Node 20 builds every AbortSignal as a
+ * transferable object). It aborts a slot's length after the last of them is due, so it only ends
+ * calls whose review has already been answered by its own timer.
  */
 const SLOT_MS = 50;
 
-interface Slot {
-  start: number;
-  ms: number;
-  signal: AbortSignal;
-  expired: Promise<never>;
-}
+let slot: { start: number; ms: number; signal: AbortSignal } | undefined;
 
-let slot: Slot | undefined;
-
-function currentSlot(ms: number): Slot {
+function slotSignal(ms: number): AbortSignal {
   const now = performance.now();
-  if (slot && slot.ms === ms && now - slot.start < SLOT_MS) return slot;
+  if (slot && slot.ms === ms && now - slot.start < SLOT_MS) return slot.signal;
   const controller = new AbortController();
-  let expire: (error: Error) => void = () => {};
-  const expired = new Promise<never>((_, reject) => {
-    expire = reject;
-  });
-  // Most slots expire after their reviews are answered, with nobody left listening.
-  expired.catch(() => {});
-  setTimeout(() => {
-    controller.abort();
-    expire(new ThurkubeError('Transient', `no decision within ${ms} ms`));
-  }, ms).unref();
-  slot = { start: now, ms, signal: controller.signal, expired };
-  return slot;
+  // Every live API call of the slot's reviews listens on it: no leak, just many at once.
+  setMaxListeners(0, controller.signal);
+  setTimeout(() => controller.abort(), ms + SLOT_MS).unref();
+  slot = { start: now, ms, signal: controller.signal };
+  return slot.signal;
 }
 
-/** Runs `work` with a signal that aborts after at most `ms`; rejects with a Transient error then. */
-export function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const { signal, expired } = currentSlot(ms);
-  return Promise.race([work(signal), expired]);
+/**
+ * Runs `work` with a signal for its API calls; rejects with a Transient error after `ms`. The
+ * timer is the review's own and cleared when it ends: anything shared between reviews and kept
+ * until the deadline would keep every answered review alive that long.
+ */
+export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ThurkubeError('Transient', `no decision within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work(slotSignal(ms)), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The one error handler: an AdmissionReview denial with the uid, whatever was thrown. */
