@@ -112,7 +112,7 @@ export class WatchCache<T extends KubeObject> {
   }
 
   private put(key: string, object: T): void {
-    if (this.indexers.size > 0) this.unindex(key);
+    this.unindex(key);
     this.store.set(key, object);
     for (const [name, values] of this.indexers) {
       const index = this.indexes.get(name);
@@ -128,7 +128,7 @@ export class WatchCache<T extends KubeObject> {
   }
 
   private drop(key: string): void {
-    if (this.indexers.size > 0) this.unindex(key);
+    this.unindex(key);
     this.store.delete(key);
   }
 
