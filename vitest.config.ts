@@ -7,16 +7,16 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['{shared,admission,controller,certs,scripts,test/cluster}/**/*.test.ts'],
+          include: ['{shared,admission,controller,certs,cmd,dev,scripts}/**/*.test.ts'],
         },
       },
       {
-        // Suites that run against a real control plane (test/cluster); one cluster per run.
+        // Suites that run against a real control plane (dev/cluster); one cluster per run.
         test: {
           name: 'cluster',
           sequence: { groupOrder: 1 },
           include: ['test/{integration,e2e}/**/*.test.ts'],
-          globalSetup: ['test/cluster/global-setup.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           maxWorkers: 2,

@@ -8,14 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMAGE_NODE_OPTIONS } from '../dev/cluster/services.js';
 import { allCrdsYaml } from '../shared/crd/yaml.js';
-import { IMAGE_NODE_OPTIONS } from '../test/cluster/services.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside node_modules, so that the compiled files resolve the packages exactly as dist/ does.
 const out = join(root, 'node_modules', '.cache', `thurkube-build-test-${process.pid}`);
-const cli = join(out, 'scripts', 'thurkube.js');
+const cli = join(out, 'cmd', 'thurkube.js');
 const node = (args: string[]) => run(process.execPath, [cli, ...args], { cwd: root });
 
 beforeAll(async () => {
@@ -55,7 +55,7 @@ describe('the compiled CLI', () => {
 
   it('is what the Dockerfile runs', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toContain('exec node --enable-source-maps /app/dist/scripts/thurkube.js');
+    expect(dockerfile).toContain('exec node --enable-source-maps /app/dist/cmd/thurkube.js');
     expect(dockerfile).toMatch(/^USER 65532:65532$/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["thurkube"\]$/m);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-/m);

@@ -8,9 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCluster, stopCluster } from '../test/cluster/cluster.js';
-import { run } from '../test/cluster/testing.js';
-import { EXAMPLES, exampleFiles, startStack } from './local-stack.js';
+import { startCluster, stopCluster } from '../dev/cluster/cluster.js';
+import { run } from '../dev/cluster/run.js';
+import { EXAMPLES, exampleFiles, startStack } from '../dev/local-stack.js';
 
 const HELP = `Usage: npm start [-- --quiet]
 

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import { dirname, join } from 'node:path';
+import { freePort } from '../../dev/cluster/ports.js';
+import { rssMiB, type Service, startService } from '../../dev/cluster/services.js';
 import { API_VERSION } from '../../shared/api.js';
-import { freePort } from '../cluster/ports.js';
-import { rssMiB, type Service, startService } from '../cluster/services.js';
 import { testPki } from '../fixtures/admission/loopback.js';
 import { example } from '../fixtures/load.js';
 import { percentile } from './stats.js';

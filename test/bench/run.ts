@@ -10,12 +10,12 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startCluster, stopCluster } from '../../dev/cluster/cluster.js';
+import { CRDS_DIR } from '../../dev/cluster/crds.js';
+import { run } from '../../dev/cluster/run.js';
+import { VERSIONS } from '../../dev/cluster/versions.js';
 import { KubeClient } from '../../shared/kube/client.js';
 import { loadKubeConfig } from '../../shared/kube/config.js';
-import { startCluster, stopCluster } from '../cluster/cluster.js';
-import { CRDS_DIR } from '../cluster/crds.js';
-import { run } from '../cluster/testing.js';
-import { VERSIONS } from '../cluster/versions.js';
 import {
   admissionRss,
   type RouteFigures,

@@ -8,10 +8,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleFiles, type Stack, startStack } from '../../scripts/local-stack.js';
-import { type ClusterState, startCluster, stopCluster } from '../cluster/cluster.js';
-import { clusterFrom, eventually } from '../cluster/testing.js';
+import { type ClusterState, startCluster, stopCluster } from '../../dev/cluster/cluster.js';
+import { exampleFiles, type Stack, startStack } from '../../dev/local-stack.js';
 import { FIXTURES } from '../fixtures/load.js';
+import { clusterFrom, eventually } from '../support/testing.js';
 
 let state: ClusterState;
 let stack: Stack;

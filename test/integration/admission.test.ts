@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type Admission, startAdmission } from '../../admission/main.js';
 import { issueCertificate } from '../../certs/pki.js';
-import { installCrds } from '../cluster/crds.js';
-import { eventually, testCluster } from '../cluster/testing.js';
+import { installCrds } from '../../dev/cluster/crds.js';
 import { mergeSpec } from '../fixtures/admission/harness.js';
 import { httpsText, type Registration, registerWebhooks, testPki } from '../fixtures/admission/loopback.js';
 import { example, type Manifest } from '../fixtures/load.js';
+import { eventually, testCluster } from '../support/testing.js';
 
 const cluster = testCluster();
 const pki = testPki();
@@ -362,7 +362,7 @@ describe('thurkube admission, the command', () => {
       [
         '--import',
         'tsx',
-        'scripts/thurkube.ts',
+        'cmd/thurkube.ts',
         'admission',
         '--kubeconfig',
         cluster.kubeconfig,

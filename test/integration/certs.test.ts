@@ -20,7 +20,7 @@ import { injectCaBundle, WEBHOOK_CONFIGURATION_TYPES, webhooksTrust } from '../.
 import { KubeClient } from '../../shared/kube/client.js';
 import { RESOURCES } from '../../shared/kube/resources.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../shared/webhooks.js';
-import { eventually, testCluster } from '../cluster/testing.js';
+import { eventually, testCluster } from '../support/testing.js';
 
 const cluster = testCluster();
 const client = new KubeClient(cluster.kc);

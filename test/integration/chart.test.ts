@@ -16,12 +16,12 @@ import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitPems } from '../../certs/inspect.js';
 import { SecretCertificateSource } from '../../certs/secret-source.js';
+import { installCrds } from '../../dev/cluster/crds.js';
 import { KubeClient } from '../../shared/kube/client.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../shared/webhooks.js';
-import { CHART_DIR, find, type Rendered, setArgs, template } from '../cluster/chart.js';
-import { installCrds } from '../cluster/crds.js';
-import { eventually, testCluster } from '../cluster/testing.js';
 import { example } from '../fixtures/load.js';
+import { CHART_DIR, find, type Rendered, setArgs, template } from '../support/chart.js';
+import { eventually, testCluster } from '../support/testing.js';
 
 const cluster = testCluster();
 const helm = (args: string[]) => cluster.helm(args);

@@ -3,12 +3,12 @@
  * kwok to completion and to failure, printer columns through kubectl, and RBAC that refuses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installCrds } from '../../dev/cluster/crds.js';
+import { OUTCOME_ENV } from '../../dev/cluster/kwok-stages.js';
+import { VERSIONS } from '../../dev/cluster/versions.js';
 import { KIND_NAMES, NAMES } from '../../shared/api.js';
-import { installCrds } from '../cluster/crds.js';
-import { OUTCOME_ENV } from '../cluster/kwok-stages.js';
-import { eventually, testCluster } from '../cluster/testing.js';
-import { VERSIONS } from '../cluster/versions.js';
 import { example } from '../fixtures/load.js';
+import { eventually, testCluster } from '../support/testing.js';
 
 const cluster = testCluster();
 let ns = '';

@@ -4,8 +4,8 @@ import { type RunningController, startController } from '../../controller/contro
 import { GROUP, type KindName, NAMES, VERSION } from '../../shared/api.js';
 import { createLogger } from '../../shared/log.js';
 import type { AgentJobStatus } from '../../shared/schemas/agent-job.js';
-import { type clusterFrom, eventually } from '../cluster/testing.js';
 import { example, type Manifest } from '../fixtures/load.js';
+import { type clusterFrom, eventually } from '../support/testing.js';
 
 export type Cluster = ReturnType<typeof clusterFrom>;
 

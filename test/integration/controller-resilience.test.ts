@@ -8,10 +8,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterState, restartComponent, startCluster, stopCluster } from '../cluster/cluster.js';
-import { installCrds } from '../cluster/crds.js';
-import { clusterFrom, eventually } from '../cluster/testing.js';
+import { type ClusterState, restartComponent, startCluster, stopCluster } from '../../dev/cluster/cluster.js';
+import { installCrds } from '../../dev/cluster/crds.js';
 import { example } from '../fixtures/load.js';
+import { clusterFrom, eventually } from '../support/testing.js';
 import {
   applyManifest,
   applyReferences,

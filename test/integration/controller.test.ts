@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningController } from '../../controller/controller.js';
+import { installCrds } from '../../dev/cluster/crds.js';
+import { OUTCOME_ENV, RUN_FOR_ENV } from '../../dev/cluster/kwok-stages.js';
 import { FINALIZER } from '../../shared/labels.js';
-import { installCrds } from '../cluster/crds.js';
-import { OUTCOME_ENV, RUN_FOR_ENV } from '../cluster/kwok-stages.js';
-import { eventually, testCluster } from '../cluster/testing.js';
 import { example } from '../fixtures/load.js';
+import { eventually, testCluster } from '../support/testing.js';
 import {
   agentJobs,
   applyManifest,

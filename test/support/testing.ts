@@ -1,36 +1,10 @@
 /** What a cluster test file needs: clients, the built kubectl, fresh namespaces, polling. */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import type { Binaries } from './binaries.js';
-import { clientsFor, kubeConfigFrom } from './client.js';
-import { waitForServiceAccount } from './cluster.js';
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function run(
-  binary: string,
-  args: string[],
-  input?: string,
-  env?: NodeJS.ProcessEnv,
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      binary,
-      args,
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: env ?? process.env },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
+import type { Binaries } from '../../dev/cluster/binaries.js';
+import { clientsFor, kubeConfigFrom } from '../../dev/cluster/client.js';
+import { waitForServiceAccount } from '../../dev/cluster/cluster.js';
+import { run } from '../../dev/cluster/run.js';
 
 /** The cluster of this test run (vitest globalSetup). */
 export function testCluster() {

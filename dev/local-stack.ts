@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Binaries } from '../test/cluster/binaries.js';
-import { freePorts } from '../test/cluster/ports.js';
-import { type Service, startService } from '../test/cluster/services.js';
-import { run } from '../test/cluster/testing.js';
+import type { Binaries } from './cluster/binaries.js';
+import { freePorts } from './cluster/ports.js';
+import { run } from './cluster/run.js';
+import { type Service, startService } from './cluster/services.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CHART = join(ROOT, 'charts', 'thurkube');

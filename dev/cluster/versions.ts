@@ -1,5 +1,5 @@
 /**
- * Pinned versions of the upstream binaries. The Go modules under test/cluster/go/ pin the same
+ * Pinned versions of the upstream binaries. The Go modules under dev/cluster/go/ pin the same
  * versions (and their go.sum the exact sources); a unit test keeps the two in step.
  */
 export const VERSIONS = {
@@ -13,7 +13,7 @@ export type ToolGroup = keyof typeof VERSIONS;
 
 export interface ToolSpec {
   group: ToolGroup;
-  /** Go module directory under test/cluster/go/. */
+  /** Go module directory under dev/cluster/go/. */
   module: string;
   /** Binary name -> Go package that builds it. */
   binaries: Record<string, string>;

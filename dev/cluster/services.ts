@@ -29,11 +29,11 @@ export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2';
 
 export function serviceCommand(build: Build = 'source'): { command: string; args: string[] } {
   if (build === 'compiled') {
-    const compiled = join(ROOT, 'dist', 'scripts', 'thurkube.js');
+    const compiled = join(ROOT, 'dist', 'cmd', 'thurkube.js');
     if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run npm run build`);
     return { command: process.execPath, args: [compiled] };
   }
-  return { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'scripts', 'thurkube.ts')] };
+  return { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'cmd', 'thurkube.ts')] };
 }
 
 export interface StartServiceOptions {

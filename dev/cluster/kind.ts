@@ -3,7 +3,7 @@
  * It creates the cluster with the pinned Kubernetes version, points the suites at its kubeconfig
  * through THURKUBE_TEST_KUBECONFIG, and deletes the cluster afterwards unless --keep is given.
  *
- *   npx tsx test/cluster/kind.ts [--name thurkube-e2e] [--image kindest/node:v1.36.3] [--keep]
+ *   npx tsx dev/cluster/kind.ts [--name thurkube-e2e] [--image kindest/node:v1.36.3] [--keep]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -21,7 +21,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('Usage: npx tsx test/cluster/kind.ts [--name NAME] [--image kindest/node:vX.Y.Z] [--keep]');
+  console.log('Usage: npx tsx dev/cluster/kind.ts [--name NAME] [--image kindest/node:vX.Y.Z] [--keep]');
   process.exit(0);
 }
 

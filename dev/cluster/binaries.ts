@@ -4,7 +4,7 @@
  *
  * Order: $THURKUBE_BIN_DIR, then the cache (~/.cache/thurkube/<tool>-<version>/), then PATH; a
  * binary is used only when it reports the pinned version. Otherwise it is built from the Go module
- * under test/cluster/go/ through the Go module proxy and moved into the cache atomically, so an
+ * under dev/cluster/go/ through the Go module proxy and moved into the cache atomically, so an
  * interrupted build leaves nothing half-written (Go's own build cache keeps the compiled packages).
  */
 import { execFileSync, spawn } from 'node:child_process';

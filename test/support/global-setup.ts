@@ -1,14 +1,14 @@
 /**
  * vitest globalSetup for the suites that need a cluster: one cluster per test run, shared by every
  * file, each file isolated in its own namespaces. With THURKUBE_TEST_KUBECONFIG set (e.g. a kind
- * cluster, see test/cluster/kind.ts) the suites use that cluster and start nothing.
+ * cluster, see dev/cluster/kind.ts) the suites use that cluster and start nothing.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { type Binaries, ensureBinaries } from './binaries.js';
-import { startCluster, stopCluster } from './cluster.js';
+import { type Binaries, ensureBinaries } from '../../dev/cluster/binaries.js';
+import { startCluster, stopCluster } from '../../dev/cluster/cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
