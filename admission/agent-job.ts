@@ -16,8 +16,8 @@ import {
 } from '../shared/render/resolve.js';
 import type { AgentJobSpec } from '../shared/schemas/agent-job.js';
 import type { FieldIssue } from '../shared/validation.js';
+import { accessIssues } from './agent-job-access.js';
 import { childIssues, type ScheduleFix } from './dry-run.js';
-import { describePermission, firstLacking, userLabel } from './escalation.js';
 import type { Lookups } from './lookups.js';
 import { type AdmissionRequest, nameOf } from './review.js';
 import { everFires, isTimeZone, parseSchedule } from './schedule.js';
@@ -96,7 +96,9 @@ export async function validateAgentJob(
   for (const p of problems) {
     // describeProblem reads "<field>: <what>"; the field becomes the issue's path.
     const message = describeProblem(p, namespace).slice(p.field.length + 2);
-    if (p.problem === 'missing' && settings.missingRefs === 'warn')
+    // A ClusterAccess that appears later would be granted to whoever referred to it first: never
+    // admitted missing, whatever the mode.
+    if (p.problem === 'missing' && settings.missingRefs === 'warn' && p.kind !== 'ClusterAccess')
       warnings.push(`${p.field}: ${message}; the controller waits for it`);
     else issues.push({ path: p.field, message });
   }
@@ -105,10 +107,7 @@ export async function validateAgentJob(
   const spec = parsed.value;
   const resolved = resolution.refs;
   const identity = { name: local.shortName, namespace, uid: object.metadata?.uid ?? '' };
-  const oldRef = (request.oldObject?.spec as Partial<AgentJobSpec> | undefined)?.clusterAccessRef;
-  const access =
-    resolved.clusterAccess && oldRef !== spec.clusterAccessRef ? resolved.clusterAccess : undefined;
-  const [child, secrets, lacking] = await Promise.all([
+  const [child, secrets, access] = await Promise.all([
     childIssues(
       { agentJob: identity, spec, refs: resolved },
       local.cron,
@@ -127,11 +126,7 @@ export async function validateAgentJob(
       lookups,
       signal,
     ),
-    access ? firstLacking(request.userInfo, access.spec.rules, lookups, signal) : undefined,
+    accessIssues(request, spec, lookups, settings, signal),
   ]);
-  issues.push(...child);
-  warnings.push(...secrets);
-  if (!access || !lacking) return verdict(issues, warnings);
-  const message = `${userLabel(request.userInfo)} may not use ClusterAccess "${access.name}": they lack ${describePermission(lacking.permission)}, which it grants`;
-  return verdict([...issues, { path: 'spec.clusterAccessRef', message }], warnings, true);
+  return verdict([...issues, ...child, ...access.issues], [...warnings, ...secrets], access.forbidden);
 }

@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     MUTATE_PATH,
     limitBody(),
     route('mutate', async (request, signal) => {
-      const result = await mutate(request, deps.lookups, signal);
+      const result = await mutate(request, deps.lookups, signal, deps.settings);
       return result.allowed
         ? respond.patched(request.uid, result.patch)
         : respond.denied(request.uid, result.message, 422);

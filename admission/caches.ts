@@ -23,6 +23,7 @@ function trim(object: KubeObject): KubeObject {
       namespace: meta.namespace,
       uid: meta.uid,
       resourceVersion: meta.resourceVersion,
+      ...(meta.deletionTimestamp ? { deletionTimestamp: meta.deletionTimestamp } : {}),
       ...(annotation === undefined ? {} : { annotations: { [ANNOTATION_DEFAULT]: annotation } }),
     },
     spec: object.spec,

@@ -12,7 +12,7 @@ import { ANNOTATION_DEFAULT, FIELD_MANAGER } from '../shared/labels.js';
 import { referencesOf } from '../shared/render/resolve.js';
 import type { AgentJobSpec } from '../shared/schemas/agent-job.js';
 import type { AdmissionCaches } from './caches.js';
-import type { DryRunResult, Lookups, Permission } from './lookups.js';
+import type { DryRunResult, Lookups, Permission, Referrer } from './lookups.js';
 import type { UserInfo } from './review.js';
 
 /** Leaves room for two calls in a row inside the 5 s webhook timeout. */
@@ -140,15 +140,23 @@ export class ClusterLookups implements Lookups {
     }
   }
 
-  referrers(kind: ReferencedKind, namespace: string, name: string) {
+  referrers(kind: ReferencedKind, namespace: string, name: string): Referrer[] {
     return this.caches.AgentJob.list(namespace)
       .filter((job) =>
         referencesOf((job.spec ?? {}) as Partial<AgentJobSpec>).some(
           (r) => r.kind === kind && r.name === name,
         ),
       )
-      .map((job) => job.metadata?.name ?? '')
-      .sort();
+      .map((job) => ({
+        name: job.metadata?.name ?? '',
+        clusterAccessRef: (job.spec as Partial<AgentJobSpec> | undefined)?.clusterAccessRef,
+        deleting: job.metadata?.deletionTimestamp !== undefined,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  agentJob(namespace: string, name: string): KubeObject | undefined {
+    return this.caches.AgentJob.get(namespace, name);
   }
 
   private args(signal: AbortSignal) {

@@ -12,6 +12,7 @@ describe('parseConfig', () => {
       tlsKeyFile: '/etc/thurkube/tls/tls.key',
       missingRefs: 'deny',
       dryRunChildren: true,
+      accessKeySecret: { name: 'thurkube-access-key', namespace: 'default' },
       logLevel: 'info',
     });
   });
@@ -30,6 +31,10 @@ describe('parseConfig', () => {
       'debug',
       '--dry-run-children',
       'false',
+      '--access-key-secret',
+      'signing',
+      '--access-key-namespace',
+      'ops',
     ];
     expect(parseConfig(argv, { KUBECONFIG: '/env/kubeconfig' })).toEqual({
       kubeconfig: '/env/kubeconfig',
@@ -39,6 +44,7 @@ describe('parseConfig', () => {
       tlsKeyFile: 'k',
       missingRefs: 'warn',
       dryRunChildren: false,
+      accessKeySecret: { name: 'signing', namespace: 'ops' },
       logLevel: 'debug',
     });
     expect(parseConfig(['--kubeconfig', '/flag'], { KUBECONFIG: '/env' })?.kubeconfig).toBe('/flag');

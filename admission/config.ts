@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { CERT_FLAG_OPTIONS, CERT_FLAGS_HELP, type CertFlags, certFlagsFrom } from '../certs/flags.js';
 import { ThurkubeError } from '../shared/errors.js';
+import { ACCESS_KEY_SECRET, type AccessKeyRef } from '../shared/kube/access-key.js';
+import { podNamespace } from '../shared/kube/config.js';
 import { LOG_LEVELS, type LogLevel } from '../shared/log.js';
 import type { Settings } from './verdict.js';
 
@@ -14,6 +16,8 @@ export interface AdmissionConfig extends Settings {
   tlsKeyFile: string;
   /** Self-managed certificates in a Secret; the files above are not read when set. */
   certs?: CertFlags;
+  /** The Secret holding the key that signs cluster-access authorizations (read or created). */
+  accessKeySecret?: AccessKeyRef;
   logLevel: LogLevel;
 }
 
@@ -31,6 +35,9 @@ Options:
   --dry-run-children BOOL  dry-run the Job or CronJob an AgentJob would get, so that what the API server
                            would refuse later fails kubectl apply now (default true; needs create on
                            jobs and cronjobs)
+  --access-key-secret NAME      Secret holding the key that signs cluster-access authorizations, created
+                                when missing; the controller reads the same one (default ${ACCESS_KEY_SECRET})
+  --access-key-namespace NS     its namespace (default: the pod's namespace, else "default")
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   --help                   show this help
 
@@ -60,6 +67,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
         'missing-refs': { type: 'string', default: 'deny' },
         'dry-run-children': { type: 'string', default: 'true' },
         'log-level': { type: 'string', default: 'info' },
+        'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
+        'access-key-namespace': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...CERT_FLAG_OPTIONS,
       },
@@ -85,6 +94,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
     certs: certFlagsFrom(values),
     missingRefs,
     dryRunChildren: dryRunChildren === 'true',
+    accessKeySecret: {
+      name: String(values['access-key-secret']),
+      namespace: (values['access-key-namespace'] as string | undefined) ?? podNamespace(),
+    },
     logLevel,
   };
 }

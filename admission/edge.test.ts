@@ -13,6 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** The full AgentJob without cluster access: one review, no authorization to record. */
+const plainJob = () => reviewWith('validate-agentjob-create', { clusterAccessRef: undefined });
+
 const post = (body: string, contentType = 'application/json') =>
   h.request('/validate', { method: 'POST', headers: { 'Content-Type': contentType }, body });
 
@@ -78,7 +81,7 @@ describe('the HTTP edge', () => {
   });
 
   it('counts reviews by kind, operation and result, and times them', async () => {
-    await h.post('/validate', capturedReview('validate-agentjob-create'));
+    await h.post('/validate', plainJob(), { raw: true });
     const text = await (await h.request('/metrics')).text();
     expect(text).toContain(
       'thurkube_admission_requests_total{kind="AgentJob",operation="CREATE",result="allowed"} 1',
@@ -94,7 +97,7 @@ describe('the HTTP edge', () => {
   it('logs one line per review: a denial with who asked for what and why', async () => {
     const review = reviewWith('validate-agentjob-create', { runtimeRef: 'no-such-runtime' });
     h.logs.length = 0;
-    const { response } = await h.post('/validate', review);
+    const { response } = await h.post('/validate', review, { raw: true });
     expect(response.allowed).toBe(false);
     expect(h.logs).toHaveLength(1);
     expect(h.logs[0]).toMatchObject({
@@ -115,9 +118,9 @@ describe('the HTTP edge', () => {
   });
 
   it('logs an admitted review at info too, without Secret values', async () => {
-    const review = capturedReview('validate-agentjob-create');
+    const review = plainJob();
     h.logs.length = 0;
-    expect((await h.post('/validate', review)).response.allowed).toBe(true);
+    expect((await h.post('/validate', review, { raw: true })).response.allowed).toBe(true);
     expect(h.logs).toHaveLength(1);
     expect(h.logs[0]).toMatchObject({ level: 'info', webhook: 'validate', allowed: true, name: 'pr-fixer' });
     // The harness's Secrets hold this value; the webhook read their keys (warnings) but never logs data.
@@ -127,9 +130,7 @@ describe('the HTTP edge', () => {
   it('logs no review line below its level (--log-level warn)', async () => {
     const quiet = await startHarness({ logLevel: 'warn' });
     try {
-      expect(
-        (await quiet.post('/validate', capturedReview('validate-agentjob-create'))).response.allowed,
-      ).toBe(true);
+      expect((await quiet.post('/validate', plainJob(), { raw: true })).response.allowed).toBe(true);
       expect(quiet.logs.filter((l) => l.msg === 'review')).toHaveLength(0);
     } finally {
       await quiet.close();

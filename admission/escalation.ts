@@ -4,9 +4,10 @@
  * they already hold every permission granted (or may `escalate` and `bind` ClusterRoles); the
  * same rule applies here, checked with SubjectAccessReviews for the requesting user and groups.
  */
+import { type Granted, type Permission, permissionsOf } from '../shared/rbac.js';
 import type { PolicyRule } from '../shared/schemas/core.js';
 import type { FieldIssue } from '../shared/validation.js';
-import type { Lookups, Permission } from './lookups.js';
+import type { Lookups } from './lookups.js';
 import type { UserInfo } from './review.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
@@ -17,37 +18,6 @@ const MAY_GRANT_ANYTHING: Permission[] = [
 ];
 /** SubjectAccessReviews sent at once; a rule list rarely expands to more. */
 const BATCH = 16;
-
-export interface Granted {
-  rule: number;
-  permission: Permission;
-}
-
-function resourcePermissions(rule: PolicyRule, verb: string): Permission[] {
-  const names = rule.resourceNames?.length ? rule.resourceNames : [undefined];
-  return (rule.apiGroups ?? []).flatMap((group) =>
-    (rule.resources ?? []).flatMap((full) => {
-      const [resource = '', subresource] = full.split('/', 2);
-      return names.map((name) => ({
-        verb,
-        group,
-        resource,
-        ...(subresource ? { subresource } : {}),
-        ...(name ? { name } : {}),
-      }));
-    }),
-  );
-}
-
-/** Every single permission the rules grant, in order ("*" stays a wildcard, as SAR reads it). */
-export function permissionsOf(rules: readonly PolicyRule[]): Granted[] {
-  return rules.flatMap((rule, index) =>
-    rule.verbs.flatMap((verb) => [
-      ...(rule.nonResourceURLs ?? []).map((path) => ({ rule: index, permission: { verb, path } })),
-      ...resourcePermissions(rule, verb).map((permission) => ({ rule: index, permission })),
-    ]),
-  );
-}
 
 /** Rules the API server would refuse in the ClusterRole the controller writes. */
 export function ruleIssues(rules: readonly PolicyRule[]): FieldIssue[] {
@@ -64,13 +34,6 @@ export function ruleIssues(rules: readonly PolicyRule[]): FieldIssue[] {
       issues.push({ path: `${path}.apiGroups`, message: 'required with resources ("" is the core group)' });
   });
   return issues;
-}
-
-export function describePermission(p: Permission): string {
-  if ('path' in p) return `verb "${p.verb}" on URL "${p.path}"`;
-  const resource = p.subresource ? `${p.resource}/${p.subresource}` : p.resource;
-  const name = p.name ? ` named "${p.name}"` : '';
-  return `verb "${p.verb}" on resource "${resource}"${name} in API group "${p.group}" cluster-wide`;
 }
 
 /** The first permission the rules grant that `user` lacks, or undefined when they hold them all. */

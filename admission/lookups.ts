@@ -6,12 +6,18 @@
  */
 import type { ReferencedKind } from '../shared/api.js';
 import type { KubeObject } from '../shared/kube/client.js';
+import type { Permission } from '../shared/rbac.js';
 import type { UserInfo } from './review.js';
 
-/** One permission a ClusterAccess grants, in SubjectAccessReview terms ("*" is a wildcard). */
-export type Permission =
-  | { verb: string; group: string; resource: string; subresource?: string; name?: string }
-  | { verb: string; path: string };
+export type { Permission } from '../shared/rbac.js';
+
+export interface Referrer {
+  name: string;
+  /** Set when the AgentJob runs with cluster access. */
+  clusterAccessRef?: string;
+  /** Being deleted: it will not run again. */
+  deleting: boolean;
+}
 
 export type DryRunResult = { ok: true } | { ok: false; message: string };
 
@@ -31,6 +37,8 @@ export interface Lookups {
   allowed(user: UserInfo, permission: Permission, signal: AbortSignal): Promise<boolean>;
   /** Server-side dry-run create; AlreadyExists counts as accepted (validation ran before it). */
   dryRunCreate(object: KubeObject, signal: AbortSignal): Promise<DryRunResult>;
-  /** Names of the AgentJobs in `namespace` whose spec refers to `kind` `name` (from the cache). */
-  referrers(kind: ReferencedKind, namespace: string, name: string): string[];
+  /** The AgentJobs in `namespace` whose spec refers to `kind` `name` (from the cache), by name. */
+  referrers(kind: ReferencedKind, namespace: string, name: string): Referrer[];
+  /** An AgentJob from the cache (trimmed to metadata and spec); undefined when not known. */
+  agentJob(namespace: string, name: string): KubeObject | undefined;
 }

@@ -7,6 +7,7 @@ import { FileCertificateSource } from '../certs/file-source.js';
 import { secretSourceFromFlags } from '../certs/flags.js';
 import type { CertificateSource } from '../certs/source.js';
 import { messageOf } from '../shared/errors.js';
+import { DEFAULT_ACCESS_KEY, loadAccessKey } from '../shared/kube/access-key.js';
 import { KubeClient } from '../shared/kube/client.js';
 import { loadKubeConfig } from '../shared/kube/config.js';
 import { createLogger, type Logger } from '../shared/log.js';
@@ -40,7 +41,9 @@ export async function startAdmission(
         keyFile: config.tlsKeyFile,
         onError: (message) => logger.error(message),
       });
+  let accessKey: Buffer;
   try {
+    accessKey = await loadAccessKey(client, config.accessKeySecret ?? DEFAULT_ACCESS_KEY);
     await certificates.start(background.signal);
   } catch (error) {
     background.abort();
@@ -48,7 +51,7 @@ export async function startAdmission(
   }
   const app = createApp({
     lookups: new ClusterLookups(client, caches),
-    settings: { missingRefs: config.missingRefs, dryRunChildren: config.dryRunChildren },
+    settings: { missingRefs: config.missingRefs, dryRunChildren: config.dryRunChildren, accessKey },
     logger,
     metrics: new AdmissionMetrics(),
     notReady: () => [

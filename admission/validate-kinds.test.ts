@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANNOTATION_AUTHORIZATION, ANNOTATION_AUTHORIZE } from '../shared/labels.js';
 import {
   capturedReview,
   type Harness,
   NS,
+  patchOf,
   type Review,
   reviewWith,
   startHarness,
 } from '../test/fixtures/admission/harness.js';
+import { example } from '../test/fixtures/load.js';
+
+const AUTHORIZATION = ANNOTATION_AUTHORIZATION;
+const AUTHORIZE = ANNOTATION_AUTHORIZE;
 
 const review = (fixture: string, spec: Record<string, unknown> = {}, user?: Review['request']['userInfo']) =>
   reviewWith(fixture, spec, { user });
@@ -33,6 +39,7 @@ function can(spec: Spec): boolean {
 }
 const alice = { username: 'alice', groups: ['team-a', 'system:authenticated'] };
 const mallory = { username: 'mallory', groups: ['system:authenticated'] };
+const root = { username: 'root', groups: ['system:masters', 'system:authenticated'] };
 
 let h: Harness;
 beforeAll(async () => {
@@ -196,15 +203,73 @@ describe('the ClusterAccess escalation guard', () => {
     );
   });
 
-  it('does not ask again when an update keeps the same ClusterAccess', async () => {
+  /** The update fixture (a new prompt) of an AgentJob that runs with ClusterAccess read-pods. */
+  const privilegedUpdate = (user: Review['request']['userInfo'], sameSpec = false) => {
     const r = capturedReview('validate-agentjob-update');
-    r.request.userInfo = mallory;
+    r.request.userInfo = user;
     if (!r.request.object || !r.request.oldObject) throw new Error('bad fixture');
     r.request.object.spec.clusterAccessRef = 'read-pods';
     r.request.oldObject.spec.clusterAccessRef = 'read-pods';
+    if (sameSpec) r.request.object.spec = structuredClone(r.request.oldObject.spec);
+    return r;
+  };
+
+  it('judges every spec change of an AgentJob that has a ClusterAccess, not only a new reference', async () => {
+    // Regression: an unchanged clusterAccessRef let anyone who may edit AgentJobs change what a
+    // privileged run executes (its prompt here; its runtime image just as well).
+    expect(await denial(privilegedUpdate(mallory))).toBe(
+      'AgentJob "summarize" is forbidden: spec.clusterAccessRef: user "mallory" may not use ClusterAccess "read-pods": ' +
+        'they lack verb "get" on resource "pods" in API group "" cluster-wide, which it grants',
+    );
+    expect((await h.post('/validate', privilegedUpdate(root))).response.allowed).toBe(true);
+  });
+
+  it('lets anyone make a metadata-only update, keeping the stored authorization and asking nothing', async () => {
+    const r = privilegedUpdate(mallory, true);
+    if (!r.request.object || !r.request.oldObject) throw new Error('bad fixture');
+    const stored = 'the value stored by an earlier admission';
+    r.request.oldObject.metadata = {
+      ...r.request.oldObject.metadata,
+      annotations: { [AUTHORIZATION]: stored },
+    };
+    // A forged value in the new object is replaced by the stored one.
+    r.request.object.metadata = {
+      ...r.request.object.metadata,
+      annotations: { [AUTHORIZATION]: 'forged', team: 'x' },
+    };
     asked.length = 0;
+    const mutated = (await h.post('/mutate', r)).response;
+    expect(patchOf(mutated)).toEqual([
+      { op: 'replace', path: `/metadata/annotations/${AUTHORIZATION.replace('/', '~1')}`, value: stored },
+    ]);
     expect((await h.post('/validate', r)).response.allowed).toBe(true);
     expect(asked).toEqual([]);
+  });
+
+  it('judges a new value of the authorize annotation like a spec change', async () => {
+    const r = privilegedUpdate(mallory, true);
+    if (!r.request.object) throw new Error('bad fixture');
+    r.request.object.metadata = { ...r.request.object.metadata, annotations: { [AUTHORIZE]: '1' } };
+    expect(await denial(r)).toContain('user "mallory" may not use ClusterAccess "read-pods"');
+    const byRoot = privilegedUpdate(root, true);
+    if (!byRoot.request.object) throw new Error('bad fixture');
+    byRoot.request.object.metadata = { ...byRoot.request.object.metadata, annotations: { [AUTHORIZE]: '1' } };
+    const patch = patchOf((await h.post('/mutate', byRoot)).response) as { path: string; value: string }[];
+    const recorded = patch.find((op) => op.path.includes('cluster-access-authorization'));
+    expect(JSON.parse(recorded?.value ?? '{}')).toMatchObject({
+      user: 'root',
+      clusterAccess: 'read-pods',
+      rules: example('ClusterAccess', 'full').spec.rules,
+    });
+    expect((await h.post('/validate', byRoot)).response.allowed).toBe(true);
+  });
+
+  it('refuses an AgentJob whose authorization was not recorded by the mutating webhook', async () => {
+    const r = privilegedUpdate(root);
+    const { response } = await h.post('/validate', r, { raw: true });
+    expect(response.status?.message).toContain(
+      'spec.clusterAccessRef: no authorization was recorded for this write: is the thurkube mutating webhook registered for agentjobs?',
+    );
   });
 });
 

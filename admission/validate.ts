@@ -3,12 +3,16 @@
  * a review in, a verdict out (allowed, every issue with its path, warnings).
  */
 import { GROUP, KIND_NAMES, type KindName, type ReferencedKind } from '../shared/api.js';
+import type { KubeObject } from '../shared/kube/client.js';
+import { ANNOTATION_AUTHORIZE } from '../shared/labels.js';
 import { parseSpec } from '../shared/objects.js';
+import { describePermission } from '../shared/rbac.js';
 import { validateAgentJob } from './agent-job.js';
-import { describePermission, firstLacking, ruleIssues, userLabel } from './escalation.js';
+import { firstLacking, ruleIssues, userLabel } from './escalation.js';
 import { deepEqual } from './json-patch.js';
 import { kindIssues } from './kinds.js';
 import type { Lookups } from './lookups.js';
+import { privilegedUseIssues } from './privileged-refs.js';
 import { type AdmissionRequest, nameOf } from './review.js';
 import { secretWarnings } from './secrets.js';
 import { type Settings, type Verdict, verdict } from './verdict.js';
@@ -24,14 +28,22 @@ export async function validate(
 ): Promise<Verdict> {
   const kind = ours(request);
   if (!kind) return verdict([]);
-  if (request.operation === 'DELETE')
-    return kind === 'AgentJob' ? verdict([]) : deleting(request, kind, lookups);
+  if (request.operation === 'DELETE') {
+    if (kind === 'AgentJob' || kind === 'ClusterAccess') return verdict([]);
+    const guarded = await privilegedUseIssues(request, kind, lookups, signal);
+    return guarded.allowed ? deleting(request, kind, lookups) : guarded;
+  }
   const object = request.object;
   if ((request.operation !== 'CREATE' && request.operation !== 'UPDATE') || !object) return verdict([]);
   // Leaving (finalizers being removed) or a change outside the spec (labels, finalizers): the spec
   // was judged when it was written; refusing now would only block the controller.
   if (object.metadata?.deletionTimestamp) return verdict([]);
-  if (request.operation === 'UPDATE' && deepEqual(object.spec, request.oldObject?.spec)) return verdict([]);
+  if (
+    request.operation === 'UPDATE' &&
+    deepEqual(object.spec, request.oldObject?.spec) &&
+    !reauthorizes(request)
+  )
+    return verdict([]);
 
   switch (kind) {
     case 'AgentJob':
@@ -40,18 +52,45 @@ export async function validate(
       return clusterAccess(request, lookups, signal);
     case 'AgentAuth':
     case 'Repository':
-      return withSecretWarnings(request, kind, lookups, signal);
+      return guarded(request, kind, lookups, signal, () =>
+        withSecretWarnings(request, kind, lookups, signal),
+      );
     default:
-      return verdict(kindIssues(kind, object.spec));
+      return guarded(request, kind, lookups, signal, async () => verdict(kindIssues(kind, object.spec)));
   }
+}
+
+/** An AgentJob update that only sets a new value of the authorize annotation is judged too. */
+function reauthorizes(request: AdmissionRequest): boolean {
+  const now = (request.object as KubeObject | null | undefined)?.metadata?.annotations?.[
+    ANNOTATION_AUTHORIZE
+  ];
+  const before = (request.oldObject as KubeObject | null | undefined)?.metadata?.annotations?.[
+    ANNOTATION_AUTHORIZE
+  ];
+  return request.kind.kind === 'AgentJob' && now !== before;
+}
+
+/** The kind's own rules first; then whether the writer may change what privileged runs use. */
+async function guarded(
+  request: AdmissionRequest,
+  kind: Exclude<ReferencedKind, 'ClusterAccess'>,
+  lookups: Lookups,
+  signal: AbortSignal,
+  own: () => Promise<Verdict>,
+): Promise<Verdict> {
+  const first = await own();
+  if (!first.allowed) return first;
+  const use = await privilegedUseIssues(request, kind, lookups, signal);
+  return use.allowed ? first : { ...use, warnings: first.warnings };
 }
 
 /** Deleting an object AgentJobs still use is allowed (they may be deleted next), with a warning. */
 function deleting(request: AdmissionRequest, kind: ReferencedKind, lookups: Lookups): Verdict {
   const name = nameOf(request);
-  const users = lookups.referrers(kind, request.namespace, name);
+  const users = lookups.referrers(kind, request.namespace, name).filter((r) => !r.deleting);
   if (users.length === 0) return verdict([]);
-  const list = users.map((n) => `"${n}"`).join(', ');
+  const list = users.map((r) => `"${r.name}"`).join(', ');
   const jobs = users.length === 1 ? 'AgentJob' : 'AgentJobs';
   return verdict(
     [],

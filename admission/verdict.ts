@@ -13,6 +13,13 @@ export interface Settings {
    * controller then reports such problems in status instead.
    */
   dryRunChildren?: boolean;
+  /**
+   * Signs and checks cluster-access authorizations (shared/authorization.ts). Without it, no
+   * AgentJob with a clusterAccessRef is admitted.
+   */
+  accessKey?: Buffer;
+  /** The clock authorizations are stamped with (tests set it). */
+  now?: () => Date;
 }
 
 export interface Verdict {

@@ -4,7 +4,7 @@
  * an object of the same name that we do not own yet is applied without force, so a conflict with
  * another manager is reported instead of silently overwriting someone else's object.
  */
-import { isKind } from '../shared/errors.js';
+import { isKind, ThurkubeError } from '../shared/errors.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import type { ResourceType } from '../shared/kube/resources.js';
 import type { WatchCache } from '../shared/kube/watch-cache.js';
@@ -33,26 +33,59 @@ export async function applyIfChanged(
 ): Promise<ApplyResult> {
   const live = cache.get(desired.metadata?.namespace, desired.metadata?.name ?? '');
   if (live && covers(live, comparable(type, desired))) return 'unchanged';
-  const written = await ctx.client.apply(type, desired, {
-    fieldManager: FIELD_MANAGER,
-    force: live !== undefined,
-  });
+  // A cluster-scoped name can be wanted by two AgentJobs (see clusterRbacTwins), and both write
+  // as `thurkube`, so an apply would silently take over the other's object: one we do not hold
+  // yet is created, and AlreadyExists is a conflict to report, never an overwrite.
+  const written =
+    !live && !type.namespaced
+      ? await createNew(ctx, type, desired)
+      : await ctx.client.apply(type, desired, { fieldManager: FIELD_MANAGER, force: live !== undefined });
   ctx.metrics.applies.inc({ kind: type.kind });
   cache.remember(written);
   return live ? 'updated' : 'created';
 }
 
-/** Deletes a child; one already gone counts as done. Background propagation removes its pods. */
+async function createNew(
+  ctx: ControllerContext,
+  type: ResourceType,
+  desired: KubeObject,
+): Promise<KubeObject> {
+  try {
+    return await ctx.client.create(type, desired, { fieldManager: FIELD_MANAGER });
+  } catch (error) {
+    // Not in the cache yet: the next reconcile sees whose it is (ours, or another AgentJob's).
+    if (error instanceof ThurkubeError && error.reason === 'AlreadyExists')
+      throw new ThurkubeError(
+        'Transient',
+        `${type.kind} ${desired.metadata?.name} exists but is not cached yet`,
+        {
+          cause: error,
+        },
+      );
+    throw error;
+  }
+}
+
+/**
+ * Deletes a child; one already gone counts as done. Background propagation removes its pods.
+ * With `uid`, only that very object: one recreated meanwhile (by another owner) stays.
+ */
 export async function removeChild(
   ctx: ControllerContext,
   type: ResourceType,
   namespace: string | undefined,
   name: string,
+  uid?: string,
 ): Promise<void> {
   try {
-    await ctx.client.delete(type, { namespace, name }, { propagationPolicy: 'Background' });
+    await ctx.client.delete(
+      type,
+      { namespace, name },
+      { propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
+    );
     ctx.metrics.deletes.inc({ kind: type.kind });
   } catch (error) {
-    if (!isKind(error, 'NotFound')) throw error;
+    // A failed uid precondition is a 409: the object by that name is no longer the one we own.
+    if (!isKind(error, 'NotFound') && !(uid && isKind(error, 'Conflict'))) throw error;
   }
 }

@@ -13,5 +13,7 @@ export interface ControllerContext {
   log: Logger;
   /** ClusterAccess support (ClusterRole and ClusterRoleBinding per AgentJob) is turned on. */
   clusterAccess: boolean;
+  /** Checks the cluster-access authorizations the admission webhook signs; set with clusterAccess. */
+  accessKey?: Buffer;
   now(): Date;
 }

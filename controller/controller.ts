@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { isKind, isRetryable, messageOf } from '../shared/errors.js';
+import { type AccessKeyRef, DEFAULT_ACCESS_KEY, loadAccessKey } from '../shared/kube/access-key.js';
 import { KubeClient } from '../shared/kube/client.js';
 import { loadKubeConfig } from '../shared/kube/config.js';
 import type { Logger } from '../shared/log.js';
@@ -37,6 +38,8 @@ export interface ControllerOptions {
   clusterAccess?: boolean;
   metricsHost: string;
   metricsPort: number;
+  /** The Secret holding the key that checks cluster-access authorizations (DEFAULT_ACCESS_KEY). */
+  accessKeySecret?: AccessKeyRef;
 }
 
 export interface RunningController {
@@ -56,6 +59,10 @@ export async function startController(options: ControllerOptions, log: Logger): 
   const identity = options.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
   const clusterAccess = options.clusterAccess ?? true;
   const caches = createCaches(client, (message) => log.warn(message), options.namespace, clusterAccess);
+  // Without the key no authorization verifies and no ClusterAccess is granted: fail at start-up.
+  const accessKey = clusterAccess
+    ? await loadAccessKey(client, options.accessKeySecret ?? DEFAULT_ACCESS_KEY)
+    : undefined;
   const ctx: ControllerContext = {
     client,
     caches,
@@ -63,6 +70,7 @@ export async function startController(options: ControllerOptions, log: Logger): 
     metrics,
     log,
     clusterAccess,
+    accessKey,
     now: () => new Date(),
   };
 

@@ -1,7 +1,8 @@
 /** `thurkube controller`: flags, logger, start, and a graceful stop on SIGTERM/SIGINT. */
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { messageOf } from '../shared/errors.js';
+import { ACCESS_KEY_SECRET } from '../shared/kube/access-key.js';
+import { podNamespace } from '../shared/kube/config.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../shared/log.js';
 import { type ControllerOptions, startController } from './controller.js';
 
@@ -18,11 +19,12 @@ Options:
   --concurrency N          AgentJobs reconciled at once (default 32)
   --cluster-access BOOL    ClusterAccess support: a ClusterRole and ClusterRoleBinding per AgentJob that
                            uses one (default true; needs escalate and bind on clusterroles)
+  --access-key-secret NAME Secret holding the key that checks cluster-access authorizations, shared with
+                           the admission webhook and created when missing (default ${ACCESS_KEY_SECRET})
+  --access-key-namespace NS its namespace (default: the lease namespace)
   --metrics-bind HOST:PORT where /healthz, /readyz and /metrics listen (default 0.0.0.0:8080)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   -h, --help               this text`;
-
-const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export function parseControllerArgs(
   argv: string[],
@@ -39,6 +41,8 @@ export function parseControllerArgs(
       concurrency: { type: 'string', default: '32' },
       'cluster-access': { type: 'string', default: 'true' },
       'metrics-bind': { type: 'string', default: '0.0.0.0:8080' },
+      'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
+      'access-key-namespace': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
     },
   });
@@ -57,9 +61,7 @@ export function parseControllerArgs(
   const elect = values['leader-elect'];
   if (elect !== 'true' && elect !== 'false')
     throw new Error(`--leader-elect: "${elect}" is not true or false`);
-  const leaseNamespace =
-    values['lease-namespace'] ??
-    (existsSync(SA_NAMESPACE) ? readFileSync(SA_NAMESPACE, 'utf8').trim() : 'default');
+  const leaseNamespace = values['lease-namespace'] ?? podNamespace();
   return {
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     namespace: values.namespace,
@@ -68,6 +70,10 @@ export function parseControllerArgs(
     leaseName: values['lease-name'] ?? 'thurkube-controller',
     concurrency,
     clusterAccess: access === 'true',
+    accessKeySecret: {
+      name: values['access-key-secret'] ?? ACCESS_KEY_SECRET,
+      namespace: values['access-key-namespace'] ?? leaseNamespace,
+    },
     metricsHost: match[1] ?? '0.0.0.0',
     metricsPort: Number(match[2]),
     logLevel: level,

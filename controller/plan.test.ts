@@ -1,16 +1,34 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { render } from '../shared/render/children.js';
+import type { PolicyRule } from '../shared/schemas/core.js';
 import { fullInput, minimalInput } from '../test/fixtures/render.js';
+import type { AccessGrant } from './cluster-access.js';
 import { type ChildrenSeen, plan } from './plan.js';
 
 const none: ChildrenSeen = { jobs: [] };
+/** What a valid authorization of the ClusterAccess grants (cluster-access.ts). */
+const granted = (rules: PolicyRule[]): AccessGrant & { granted: true } => ({
+  granted: true,
+  rules,
+  authorized: true,
+  reason: 'Authorized',
+  message: 'authorized',
+});
 const planFor = (
   input = minimalInput(),
   seen: ChildrenSeen = none,
   extra: Partial<Parameters<typeof plan>[0]> = {},
 ) =>
-  plan({ id: input.agentJob, spec: input.spec, refs: input.refs, rendered: render(input), seen, ...extra });
+  plan({
+    id: input.agentJob,
+    spec: input.spec,
+    refs: input.refs,
+    rendered: render(input),
+    seen,
+    grant: input.refs.clusterAccess && granted(input.refs.clusterAccess.spec.rules),
+    ...extra,
+  });
 const applied = (p: ReturnType<typeof plan>) =>
   p.apply.map((a) => `${a.type.kind}/${a.object.metadata?.name}`);
 const removed = (p: ReturnType<typeof plan>) => p.remove.map((r) => `${r.type.kind}/${r.name}`);
@@ -94,5 +112,65 @@ describe('plan', () => {
     expect(
       removed(planFor(fullInput({ suspend: true }), { jobs: [activeJob('pr-fixer-29000000')] })),
     ).toEqual(['Job/pr-fixer-29000000']);
+  });
+
+  describe('cluster access', () => {
+    const notAuthorized: AccessGrant = {
+      granted: false,
+      reason: 'NotAuthorized',
+      message: 'ClusterAccess "read-pods" is not granted: ...',
+    };
+    const mine = (name: string, uid = 'a-uid') => ({ metadata: { name, uid } });
+
+    it('grants nothing and starts no run without an authorization, removing the RBAC it had', () => {
+      const rbac = 'thurkube-agents-pr-fixer';
+      const p = planFor(
+        fullInput(),
+        { jobs: [], clusterRole: mine(rbac, 'role-uid'), clusterRoleBinding: mine(rbac, 'binding-uid') },
+        {
+          grant: notAuthorized,
+          runNow: 'v1',
+        },
+      );
+      expect(applied(p)).toEqual([
+        'ConfigMap/pr-fixer-config',
+        'PersistentVolumeClaim/pr-fixer-data',
+        'CronJob/pr-fixer',
+      ]);
+      const cron = p.apply.find((a) => a.type.kind === 'CronJob')?.object as { spec: { suspend: boolean } };
+      expect(cron.spec.suspend).toBe(true);
+      expect(p.runNowSkipped).toBe('v1');
+      expect(p.remove.map((r) => `${r.type.kind}/${r.name}@${r.uid}`)).toEqual([
+        `ClusterRoleBinding/${rbac}@binding-uid`,
+        `ClusterRole/${rbac}@role-uid`,
+      ]);
+      expect(p.held?.reason).toBe('NotAuthorized');
+      expect(p.needsFinalizer).toBe(true);
+      const oneShot = fullInput({ schedule: undefined });
+      expect(
+        applied(planFor(oneShot, none, { grant: notAuthorized })).some((a) => a.startsWith('Job/')),
+      ).toBe(false);
+    });
+
+    it('writes the rules the authorization covers into the ClusterRole', () => {
+      const recorded = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
+      const p = planFor(fullInput(), none, { grant: { ...granted(recorded), authorized: false } });
+      const role = p.apply.find((a) => a.type.kind === 'ClusterRole')?.object as { rules: unknown };
+      expect(role.rules).toEqual(recorded);
+    });
+
+    it('leaves cluster RBAC owned by another AgentJob alone and holds the run (NameConflict)', () => {
+      const p = planFor(fullInput({ schedule: undefined }), none, {
+        rbacOwner: 'AgentJob "fixer" in namespace "agents-pr"',
+      });
+      expect(applied(p).filter((a) => /Cluster|Job\//.test(a))).toEqual([]);
+      expect(p.remove).toEqual([]);
+      expect(p.held).toEqual({
+        reason: 'NameConflict',
+        message:
+          'ClusterRole and ClusterRoleBinding "thurkube-agents-pr-fixer" belong to AgentJob "fixer" in namespace "agents-pr"; rename this AgentJob to run it with ClusterAccess "read-pods"',
+      });
+      expect(p.needsFinalizer).toBe(false);
+    });
   });
 });

@@ -26,6 +26,7 @@ import {
 } from '../shared/render/children.js';
 import type { AgentJobIdentity, ResolvedRefs } from '../shared/render/refs.js';
 import type { AgentJobSpec, AgentJobStatus } from '../shared/schemas/agent-job.js';
+import type { AccessGrant } from './cluster-access.js';
 import { jobOutcome } from './status.js';
 
 export interface ChildrenSeen {
@@ -46,6 +47,10 @@ export interface PlanInput {
   seen: ChildrenSeen;
   previous?: AgentJobStatus;
   runNow?: string;
+  /** With a clusterAccessRef: what the recorded authorization grants (cluster-access.ts). */
+  grant?: AccessGrant;
+  /** Another AgentJob owns the cluster RBAC names this one would use, e.g. `AgentJob "x" in ...`. */
+  rbacOwner?: string;
 }
 
 export interface Removal {
@@ -53,6 +58,8 @@ export interface Removal {
   namespace?: string;
   name: string;
   why: string;
+  /** Delete only this very object (a precondition), for names another AgentJob may take. */
+  uid?: string;
 }
 
 export interface Plan {
@@ -64,6 +71,8 @@ export interface Plan {
   currentJobName?: string;
   handledRunNow?: string;
   runNowSkipped?: string;
+  /** Why no run may start (cluster access that cannot be granted); runs resume once it can. */
+  held?: { reason: 'NotAuthorized' | 'NameConflict'; message: string };
 }
 
 /** The typed builders' objects, as the untyped form the client sends. */
@@ -99,36 +108,59 @@ type Own = (kind: string, name: string) => void;
 const removeJob = (out: Plan, namespace: string, job: V1Job, why: string) =>
   out.remove.push({ type: RESOURCES.jobs, namespace, name: job.metadata?.name ?? '', why });
 
-/** The runner ServiceAccount and cluster RBAC while clusterAccessRef is set; their removal after. */
+/** Why the cluster access an AgentJob asks for cannot be granted now, if it cannot. */
+function heldBy(input: PlanInput): Plan['held'] {
+  const { id, refs, grant, rbacOwner } = input;
+  if (!refs.clusterAccess) return undefined;
+  if (rbacOwner) {
+    const rbacName = clusterRbacName(id.namespace, id.name);
+    return {
+      reason: 'NameConflict',
+      message: `ClusterRole and ClusterRoleBinding "${rbacName}" belong to ${rbacOwner}; rename this AgentJob to run it with ClusterAccess "${refs.clusterAccess.name}"`,
+    };
+  }
+  if (!grant?.granted)
+    return { reason: 'NotAuthorized', message: grant?.message ?? 'cluster access is not authorized' };
+  return undefined;
+}
+
+/**
+ * The runner ServiceAccount and cluster RBAC while the ClusterAccess is granted, with the rules
+ * the authorization covers; removed (only ours) when it is not, or no longer asked for.
+ */
 function planClusterRbac(input: PlanInput, out: Plan, own: Own): void {
-  const { id, refs, seen } = input;
+  const { id, refs, seen, grant } = input;
   const rbacName = clusterRbacName(id.namespace, id.name);
-  if (refs.clusterAccess) {
+  out.held = heldBy(input);
+  if (refs.clusterAccess && !out.held && grant?.granted) {
     out.needsFinalizer = true;
     out.apply.push(
       { type: RESOURCES.serviceAccounts, object: obj(desiredServiceAccount(id)) },
-      { type: RESOURCES.clusterRoles, object: obj(desiredClusterRole(id, refs.clusterAccess.spec.rules)) },
+      { type: RESOURCES.clusterRoles, object: obj(desiredClusterRole(id, grant.rules)) },
       { type: RESOURCES.clusterRoleBindings, object: obj(desiredClusterRoleBinding(id)) },
     );
     own('ServiceAccount', runnerServiceAccountName(id.name));
     own('ClusterRole', rbacName);
     own('ClusterRoleBinding', rbacName);
-  } else {
-    const why = 'clusterAccessRef was removed';
-    if (seen.clusterRoleBinding)
-      out.remove.push({ type: RESOURCES.clusterRoleBindings, name: rbacName, why });
-    if (seen.clusterRole) out.remove.push({ type: RESOURCES.clusterRoles, name: rbacName, why });
-    if (seen.serviceAccount) {
-      out.remove.push({
-        type: RESOURCES.serviceAccounts,
-        namespace: id.namespace,
-        name: runnerServiceAccountName(id.name),
-        why,
-      });
-    }
-    // Keep the finalizer until the cluster-scoped objects are gone.
-    out.needsFinalizer = !!(seen.clusterRole || seen.clusterRoleBinding);
+    return;
   }
+  const why = refs.clusterAccess ? 'the ClusterAccess is not granted' : 'clusterAccessRef was removed';
+  // `seen` holds only objects labelled with this AgentJob's uid: another's are never touched.
+  for (const [type, object] of [
+    [RESOURCES.clusterRoleBindings, seen.clusterRoleBinding],
+    [RESOURCES.clusterRoles, seen.clusterRole],
+  ] as const)
+    if (object) out.remove.push({ type, name: rbacName, why, uid: object.metadata?.uid });
+  if (seen.serviceAccount && !refs.clusterAccess) {
+    out.remove.push({
+      type: RESOURCES.serviceAccounts,
+      namespace: id.namespace,
+      name: runnerServiceAccountName(id.name),
+      why,
+    });
+  }
+  // Keep the finalizer until the cluster-scoped objects are gone.
+  out.needsFinalizer = !!(seen.clusterRole || seen.clusterRoleBinding);
 }
 
 /** The Job of the current configHash; older runs still active are stopped. */
@@ -143,7 +175,8 @@ function planOneShot(input: PlanInput, out: Plan, own: Own): void {
     !exists &&
     previous?.configHash === rendered.configHash &&
     (previous.phase === 'Succeeded' || previous.phase === 'Failed');
-  if (!alreadyRan) {
+  // A held run is not started; a Job of this configHash that already exists is left as it is.
+  if (!alreadyRan && (!out.held || exists)) {
     out.apply.push({ type: RESOURCES.jobs, object: job as KubeObject });
     own('Job', name);
   }
@@ -164,13 +197,15 @@ function planOneShot(input: PlanInput, out: Plan, own: Own): void {
 /** The CronJob, and the run-now Job when the annotation has a new value. */
 function planScheduled(input: PlanInput, schedule: string, out: Plan, own: Own): void {
   const { id, spec, rendered, seen, previous } = input;
+  // Held, the CronJob starts nothing until the cluster access can be granted.
+  const paused = spec.suspend || out.held !== undefined;
   out.apply.push({
     type: RESOURCES.cronJobs,
     object: obj(
       desiredCronJob(id, rendered, {
         schedule,
         timezone: spec.timezone,
-        suspend: spec.suspend,
+        suspend: paused,
       }),
     ),
   });
@@ -181,7 +216,7 @@ function planScheduled(input: PlanInput, schedule: string, out: Plan, own: Own):
   const value = input.runNow;
   if (value && value !== previous?.handledRunNow) {
     out.handledRunNow = value;
-    if (spec.suspend) out.runNowSkipped = value;
+    if (paused) out.runNowSkipped = value;
     else out.apply.push({ type: RESOURCES.jobs, object: obj(desiredRunNowJob(id, rendered, value)) });
   }
 }

@@ -10,6 +10,7 @@ import type { KubeObject } from '../shared/kube/client.js';
 import { ourResource, type ResourceType } from '../shared/kube/resources.js';
 import type { WatchCache } from '../shared/kube/watch-cache.js';
 import {
+  ANNOTATION_AUTHORIZATION,
   ANNOTATION_RUN_NOW,
   FIELD_MANAGER,
   LABEL_AGENTJOB,
@@ -25,6 +26,7 @@ import type { AgentJobStatus } from '../shared/schemas/agent-job.js';
 import { formatIssues } from '../shared/validation.js';
 import { applyIfChanged, removeChild } from './apply.js';
 import { BY_AGENTJOB } from './caches.js';
+import { grantFor } from './cluster-access.js';
 import { covers } from './compare.js';
 import type { ControllerContext } from './context.js';
 import { finalize, hasFinalizer, setFinalizer } from './finalizer.js';
@@ -55,6 +57,20 @@ function seenChildren(ctx: ControllerContext, id: AgentJobIdentity): ChildrenSee
     clusterRole: caches.clusterRoles && owned(caches.clusterRoles, undefined, rbac),
     clusterRoleBinding: caches.clusterRoleBindings && owned(caches.clusterRoleBindings, undefined, rbac),
   };
+}
+
+/**
+ * The AgentJob that owns this one's cluster RBAC names, when it is another: `thurkube-NS-N` is
+ * ambiguous (`team-prod`/`x` and `team`/`prod-x`), and the first owner keeps them.
+ */
+function clusterRbacOwner(ctx: ControllerContext, id: AgentJobIdentity): string | undefined {
+  const name = clusterRbacName(id.namespace, id.name);
+  for (const cache of [ctx.caches.clusterRoles, ctx.caches.clusterRoleBindings]) {
+    const labels = cache?.get(undefined, name)?.metadata?.labels;
+    if (labels && labels[LABEL_OWNER_UID] !== id.uid)
+      return `AgentJob "${labels[LABEL_AGENTJOB] ?? '?'}" in namespace "${labels[LABEL_AGENTJOB_NAMESPACE] ?? '?'}"`;
+  }
+  return undefined;
 }
 
 function cacheFor(ctx: ControllerContext, type: ResourceType): WatchCache<KubeObject> {
@@ -150,7 +166,18 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
   const rendered = render({ agentJob: id, spec, refs: resolution.refs });
   const seen = seenChildren(ctx, id);
   const runNow = aj.metadata.annotations?.[ANNOTATION_RUN_NOW];
-  const todo = plan({ id, spec, refs: resolution.refs, rendered, seen, previous, runNow });
+  const access = resolution.refs.clusterAccess;
+  const grant = access
+    ? grantFor({
+        id,
+        spec,
+        access,
+        annotation: aj.metadata.annotations?.[ANNOTATION_AUTHORIZATION],
+        key: ctx.accessKey,
+      })
+    : undefined;
+  const rbacOwner = access ? clusterRbacOwner(ctx, id) : undefined;
+  const todo = plan({ id, spec, refs: resolution.refs, rendered, seen, previous, runNow, grant, rbacOwner });
 
   const { changes, applyError } = await applyPlan(ctx, aj, todo, seen);
 
@@ -170,6 +197,12 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
     nextRunTime: next,
     handledRunNow: todo.handledRunNow,
     ownedResources: todo.ownedResources,
+    held: todo.held,
+    access: grant && {
+      authorized: grant.granted && grant.authorized,
+      reason: grant.reason,
+      message: grant.message,
+    },
   });
   await writeStatus(ctx, aj, status);
   recordTransitions(ctx, aj, previous, status, changes, todo.runNowSkipped);
@@ -198,7 +231,7 @@ async function applyPlan(
       const { type, object } = todo.apply[i] ?? {};
       if (result !== 'unchanged') changes.push(`${result} ${type?.kind} ${object?.metadata?.name}`);
     });
-    await Promise.all(todo.remove.map((r) => removeChild(ctx, r.type, r.namespace, r.name)));
+    await Promise.all(todo.remove.map((r) => removeChild(ctx, r.type, r.namespace, r.name, r.uid)));
     for (const r of todo.remove) changes.push(`deleted ${r.type.kind} ${r.name} (${r.why})`);
     if (!todo.needsFinalizer && hasFinalizer(aj) && !seen.clusterRole && !seen.clusterRoleBinding) {
       await setFinalizer(ctx, aj, false);

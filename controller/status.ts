@@ -6,6 +6,7 @@
  */
 import type { V1CronJob, V1Job } from '@kubernetes/client-node';
 import type { AgentJobStatus, Condition, Phase } from '../shared/schemas/agent-job.js';
+import { AUTHORIZED_CONDITION } from './cluster-access.js';
 import { setCondition } from './conditions.js';
 
 export interface Observation {
@@ -29,6 +30,10 @@ export interface Observation {
   handledRunNow?: string;
   ownedResources: { kind: string; name: string }[];
   now: string;
+  /** No run may start: the cluster access asked for cannot be granted. */
+  held?: { reason: string; message: string };
+  /** With a clusterAccessRef: the ClusterAccessAuthorized condition. */
+  access?: { authorized: boolean; reason: string; message: string };
 }
 
 type JobOutcome = 'Succeeded' | 'Failed' | 'Running' | 'Pending';
@@ -145,17 +150,21 @@ export function computeStatus(o: Observation): AgentJobStatus {
   } else {
     cond('RefsResolved', 'True', 'Resolved', 'every reference exists');
     view = o.scheduled ? scheduled(o) : oneShot(o);
-    if (o.applyError) {
+    const blocked = o.applyError ?? o.held;
+    if (blocked) {
       view = {
         ...view,
         phase: o.previous?.phase === 'Succeeded' ? view.phase : 'Pending',
-        message: o.applyError.message,
+        message: blocked.message,
       };
-      cond('Ready', 'False', o.applyError.reason, o.applyError.message);
+      cond('Ready', 'False', blocked.reason, blocked.message);
     } else {
       cond('Ready', 'True', 'ChildrenReady', 'every child object is in place');
     }
   }
+  if (o.access)
+    cond(AUTHORIZED_CONDITION, o.access.authorized ? 'True' : 'False', o.access.reason, o.access.message);
+  else conditions = conditions.filter((c) => c.type !== AUTHORIZED_CONDITION);
   const status: AgentJobStatus = {
     phase: view.phase,
     message: view.message,

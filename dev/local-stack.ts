@@ -19,6 +19,8 @@ export const CHART = join(ROOT, 'charts', 'thurkube');
 export const RELEASE = 'thurkube';
 export const RELEASE_NAMESPACE = 'thurkube-system';
 export const WEBHOOK_CONFIGURATION = `${RELEASE}-admission`;
+/** As the chart names it: `<fullname>-access-key`. */
+export const ACCESS_KEY_SECRET_NAME = `${RELEASE}-access-key`;
 
 export interface StackOptions {
   kubeconfig: string;
@@ -134,6 +136,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       WEBHOOK_CONFIGURATION,
       '--cert-extra-san',
       '127.0.0.1',
+      '--access-key-secret',
+      ACCESS_KEY_SECRET_NAME,
+      '--access-key-namespace',
+      RELEASE_NAMESPACE,
     ],
     {
       readyLine: /admission webhook serving/,
@@ -171,6 +177,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       RELEASE_NAMESPACE,
       '--metrics-bind',
       `127.0.0.1:${controllerPort}`,
+      '--access-key-secret',
+      ACCESS_KEY_SECRET_NAME,
+      '--access-key-namespace',
+      RELEASE_NAMESPACE,
     ],
     { readyLine: /controller started/, onLine: (line) => o.onServiceLine?.('controller', line) },
   );

@@ -30,3 +30,13 @@ export function childLabels(owner: ChildOwner): Record<string, string> {
     [LABEL_OWNER_UID]: owner.uid,
   };
 }
+
+/**
+ * On an AgentJob with a clusterAccessRef: who was checked, at admission, for which rules, signed
+ * by the admission webhook (shared/authorization.ts). The mutating webhook always writes or
+ * restores it, so a user cannot set it; the controller grants cluster access only as far as it
+ * covers. Never written by users.
+ */
+export const ANNOTATION_AUTHORIZATION = `${GROUP}/cluster-access-authorization`;
+/** On an AgentJob: a new value asks the webhook to authorize its ClusterAccess for the writer. */
+export const ANNOTATION_AUTHORIZE = `${GROUP}/authorize`;

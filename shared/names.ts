@@ -24,3 +24,18 @@ export const MAX_SCHEDULED_NAME = Math.min(MAX_CRONJOB_NAME, MAX_JOB_NAME - 11);
 export function maxAgentJobName(scheduled: boolean): number {
   return scheduled ? MAX_SCHEDULED_NAME : MAX_ONE_SHOT_NAME;
 }
+
+/**
+ * Every other AgentJob (namespace, name) whose cluster RBAC would have the same name as N's in
+ * NS: `thurkube-NS-N` does not say where the namespace ends (`team-prod`/`x` and `team`/`prod-x`).
+ */
+export function clusterRbacTwins(namespace: string, agentJob: string): { namespace: string; name: string }[] {
+  const joined = `${namespace}-${agentJob}`;
+  const twins: { namespace: string; name: string }[] = [];
+  for (let i = joined.indexOf('-'); i > 0; i = joined.indexOf('-', i + 1)) {
+    const ns = joined.slice(0, i);
+    const name = joined.slice(i + 1);
+    if (name && ns !== namespace) twins.push({ namespace: ns, name });
+  }
+  return twins;
+}

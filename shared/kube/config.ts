@@ -24,6 +24,15 @@ export interface Connection {
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** The namespace of the pod this process runs in, from its service account; else "default". */
+export function podNamespace(): string {
+  try {
+    return readFileSync(join(SA_DIR, 'namespace'), 'utf8').trim() || 'default';
+  } catch {
+    return 'default';
+  }
+}
+
 interface KubeconfigFile {
   'current-context'?: string;
   contexts?: { name: string; context: { cluster: string; user: string } }[];

@@ -104,8 +104,14 @@ describe('chart: rendering', () => {
     const args = containerOf(find(objects, 'Deployment', 'thurkube-admission')).args;
     expect(args).toContain('--tls-cert-file=/etc/thurkube/tls/tls.crt');
     expect(args.some((a) => a.startsWith('--cert-secret'))).toBe(false);
-    // Our issuing is off, and so are its rights: no Secret Role, no webhook patching.
-    expect(objects.some((o) => o.kind === 'Role' && o.metadata.name === 'thurkube-admission')).toBe(false);
+    // Our issuing is off, and so are its rights: the Secret Role holds only the signing key, no
+    // webhook patching.
+    const role = find<{ rules: (Rule & { resourceNames?: string[] })[] }>(
+      objects,
+      'Role',
+      'thurkube-admission',
+    );
+    expect(role.rules.flatMap((r) => r.resourceNames ?? [])).toEqual(['thurkube-access-key']);
     const rules = find<{ rules: Rule[] }>(objects, 'ClusterRole', 'thurkube-admission').rules;
     expect(rules.some((r) => r.apiGroups.includes('admissionregistration.k8s.io'))).toBe(false);
   });
@@ -250,6 +256,8 @@ describe('chart: on the local cluster', () => {
       '--missing-refs=deny',
       '--dry-run-children=true',
       '--log-level=info',
+      `--access-key-secret=${release}-thurkube-access-key`,
+      `--access-key-namespace=${ns}`,
       `--cert-secret=${admission}-tls`,
       `--cert-namespace=${ns}`,
       `--service-name=${admission}`,
@@ -282,6 +290,8 @@ describe('chart: on the local cluster', () => {
       `--lease-namespace=${ns}`,
       `--lease-name=${controller}`,
       '--cluster-access=true',
+      `--access-key-secret=${release}-thurkube-access-key`,
+      `--access-key-namespace=${ns}`,
       '--metrics-bind=0.0.0.0:8080',
       '--log-level=info',
     ]);
@@ -332,7 +342,10 @@ describe('chart: on the local cluster', () => {
       admission  update   secrets/ADMISSION-tls                          release yes
       admission  watch    secrets/ADMISSION-tls                          release yes
       admission  update   secrets/someone-else                           release no
-      admission  escalate clusterroles                                   users   no`;
+      admission  escalate clusterroles                                   users   no
+      admission  get      secrets/RELEASE-access-key                     release yes
+      controller get      secrets/RELEASE-access-key                     release yes
+      controller get      secrets/someone-else                           release no`;
     const rows = table
       .trim()
       .split('\n')
@@ -342,7 +355,10 @@ describe('chart: on the local cluster', () => {
         can(
           who === 'controller' ? controller : admission,
           verb ?? '',
-          (resource ?? '').replace('CONTROLLER', controller).replace('ADMISSION', admission),
+          (resource ?? '')
+            .replace('CONTROLLER', controller)
+            .replace('ADMISSION', admission)
+            .replace('RELEASE', `${release}-thurkube`),
           where === 'release' ? ns : users,
         ),
       ),

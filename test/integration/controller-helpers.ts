@@ -2,8 +2,16 @@
 
 import { type RunningController, startController } from '../../controller/controller.js';
 import { GROUP, type KindName, NAMES, VERSION } from '../../shared/api.js';
+import { authorizationTime, signAuthorization, specDigest } from '../../shared/authorization.js';
+import { DEFAULT_ACCESS_KEY, loadAccessKey } from '../../shared/kube/access-key.js';
+import { KubeClient, type KubeObject } from '../../shared/kube/client.js';
+import { loadKubeConfig } from '../../shared/kube/config.js';
+import { ourResource } from '../../shared/kube/resources.js';
+import { ANNOTATION_AUTHORIZATION } from '../../shared/labels.js';
 import { createLogger } from '../../shared/log.js';
+import { parseSpec } from '../../shared/objects.js';
 import type { AgentJobStatus } from '../../shared/schemas/agent-job.js';
+import type { ClusterAccessSpec } from '../../shared/schemas/references.js';
 import { example, type Manifest } from '../fixtures/load.js';
 import { type clusterFrom, eventually } from '../support/testing.js';
 
@@ -26,6 +34,36 @@ export async function startTestController(
     },
     createLogger('controller', (process.env.THURKUBE_TEST_LOG as 'info') ?? 'silent'),
   );
+}
+
+/**
+ * `manifest` with the authorization the mutating webhook would record for the suite's admin
+ * (shared/authorization.ts), signed with the cluster's key: what the controller suites, which run
+ * the controller without the webhook, give an AgentJob with a clusterAccessRef.
+ */
+export async function authorized(cluster: Cluster, namespace: string, manifest: Manifest): Promise<Manifest> {
+  const client = new KubeClient(loadKubeConfig(cluster.kubeconfig));
+  const key = await loadAccessKey(client, DEFAULT_ACCESS_KEY);
+  const spec = parseSpec('AgentJob', manifest.spec);
+  if (!spec.ok || !spec.value.clusterAccessRef)
+    throw new Error('authorized() needs an AgentJob with a clusterAccessRef');
+  const access = await client.get<KubeObject & { spec: ClusterAccessSpec }>(ourResource('ClusterAccess'), {
+    namespace,
+    name: spec.value.clusterAccessRef,
+  });
+  const value = signAuthorization(
+    key,
+    { namespace, name: manifest.metadata.name },
+    {
+      user: 'admin',
+      clusterAccess: spec.value.clusterAccessRef,
+      rules: access.spec.rules,
+      spec: specDigest(spec.value),
+      time: authorizationTime(new Date()),
+    },
+  );
+  const annotations = { ...(manifest.metadata.annotations ?? {}), [ANNOTATION_AUTHORIZATION]: value };
+  return { ...manifest, metadata: { ...manifest.metadata, annotations } };
 }
 
 export async function applyManifest(

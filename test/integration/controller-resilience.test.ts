@@ -15,6 +15,7 @@ import { clusterFrom, eventually } from '../support/testing.js';
 import {
   applyManifest,
   applyReferences,
+  authorized,
   type Cluster,
   condition,
   startTestController,
@@ -47,7 +48,7 @@ describe('controller restart', () => {
   it('sends no writes for objects that did not change while it was away', async () => {
     const first = await startTestController(cluster, { namespace: ns });
     await applyManifest(cluster, ns, agentJob('once'));
-    await applyManifest(cluster, ns, agentJob('cron', true));
+    await applyManifest(cluster, ns, await authorized(cluster, ns, agentJob('cron', true)));
     await statusWhen(cluster, ns, 'once', 'Succeeded', (s) => s.phase === 'Succeeded');
     await statusWhen(cluster, ns, 'cron', 'Scheduled', (s) => s.phase === 'Scheduled');
     await first.queue.drained();

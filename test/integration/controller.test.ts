@@ -13,6 +13,7 @@ import {
   agentJobs,
   applyManifest,
   applyReferences,
+  authorized,
   condition,
   getAgentJob,
   startTestController,
@@ -42,8 +43,14 @@ const oneShot = (name: string, spec: Record<string, unknown> = {}) => {
   return aj;
 };
 
-const setSuspend = (name: string, suspend: boolean) =>
-  cluster.kubectl([
+/** Sets spec.suspend; an AgentJob with cluster access gets the authorization of its new spec. */
+async function setSuspend(name: string, suspend: boolean) {
+  const live = await getAgentJob(cluster, ns, name);
+  const manifest = { ...example('AgentJob', 'minimal'), metadata: { name }, spec: { ...live.spec, suspend } };
+  const annotations = live.spec.clusterAccessRef
+    ? (await authorized(cluster, ns, manifest)).metadata.annotations
+    : undefined;
+  return cluster.kubectl([
     'patch',
     '-n',
     ns,
@@ -51,8 +58,9 @@ const setSuspend = (name: string, suspend: boolean) =>
     name,
     '--type=merge',
     '-p',
-    JSON.stringify({ spec: { suspend } }),
+    JSON.stringify({ metadata: annotations ? { annotations } : {}, spec: { suspend } }),
   ]);
+}
 
 const jobsOf = async (name: string) =>
   (
@@ -234,7 +242,7 @@ describe('a scheduled AgentJob', () => {
   it('gets a CronJob with its time zone, Forbid and history 3/3, and nextRunTime in status', async () => {
     const aj = example('AgentJob', 'full');
     aj.metadata.name = 'nightly';
-    await applyManifest(cluster, ns, aj);
+    await applyManifest(cluster, ns, await authorized(cluster, ns, aj));
     const status = await statusWhen(cluster, ns, 'nightly', 'Scheduled', (s) => s.phase === 'Scheduled');
     const cron = await cluster.batch.readNamespacedCronJob({ name: 'nightly', namespace: ns });
     expect(cron.spec).toMatchObject({

@@ -97,3 +97,8 @@ annotations:
   cert-manager.io/inject-ca-from: {{ .Release.Namespace }}/{{ include "thurkube.admission" . }}
 {{- end }}
 {{- end }}
+
+{{/* The Secret with the key that signs cluster-access authorizations, shared by both services. */}}
+{{- define "thurkube.accessKeySecret" -}}
+{{ include "thurkube.fullname" . }}-access-key
+{{- end }}
