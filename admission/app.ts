@@ -9,7 +9,7 @@ import type { Logger } from '../shared/log.js';
 import { METRICS_CONTENT_TYPE } from '../shared/metrics.js';
 import { formatIssues } from '../shared/validation.js';
 import { MUTATE_PATH, VALIDATE_PATH, WEBHOOK_TIMEOUT_SECONDS } from '../shared/webhooks.js';
-import { type Env, failure, limitBody, readReview, reply, withDeadline } from './edge.js';
+import { type Env, failure, readReview, reply, withDeadline } from './edge.js';
 import type { Lookups } from './lookups.js';
 import { AdmissionMetrics, type Result } from './metrics.js';
 import { mutate } from './mutate.js';
@@ -106,7 +106,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.post(
     MUTATE_PATH,
-    limitBody(),
     route('mutate', async (request, signal) => {
       const result = await mutate(request, deps.lookups, signal, deps.settings);
       return result.allowed
@@ -116,7 +115,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
   );
   app.post(
     VALIDATE_PATH,
-    limitBody(),
     route('validate', async (request, signal) => {
       const v = await validate(request, deps.lookups, deps.settings, signal);
       if (v.allowed) return respond.allowed(request.uid, v.warnings);
@@ -128,7 +126,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   // The benchmark's floor: the same TLS, body limit, decoding and encoding, and no decision. It
   // answers "allowed" to anything and writes nothing; no webhook configuration points at it.
-  app.post(NOOP_PATH, limitBody(), async (c) => {
+  app.post(NOOP_PATH, async (c) => {
     let request: AdmissionRequest;
     try {
       request = await readReview(c);

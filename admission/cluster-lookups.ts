@@ -155,6 +155,23 @@ export class ClusterLookups implements Lookups {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  async serviceAccount(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<KubeObject | undefined> {
+    try {
+      return await this.client.get<KubeObject>(
+        RESOURCES.serviceAccounts,
+        { namespace, name },
+        this.args(signal),
+      );
+    } catch (error) {
+      if (isKind(error, 'NotFound')) return undefined;
+      throw unreachable(`read ServiceAccount "${name}"`, error);
+    }
+  }
+
   agentJob(namespace: string, name: string): KubeObject | undefined {
     return this.caches.AgentJob.get(namespace, name);
   }

@@ -13,6 +13,7 @@ describe('parseConfig', () => {
       missingRefs: 'deny',
       dryRunChildren: true,
       accessKeySecret: { name: 'thurkube-access-key', namespace: 'default' },
+      controllerUsers: ['system:serviceaccount:default:thurkube-controller'],
       logLevel: 'info',
     });
   });
@@ -35,6 +36,10 @@ describe('parseConfig', () => {
       'signing',
       '--access-key-namespace',
       'ops',
+      '--controller-user',
+      'a',
+      '--controller-user',
+      'b',
     ];
     expect(parseConfig(argv, { KUBECONFIG: '/env/kubeconfig' })).toEqual({
       kubeconfig: '/env/kubeconfig',
@@ -45,6 +50,7 @@ describe('parseConfig', () => {
       missingRefs: 'warn',
       dryRunChildren: false,
       accessKeySecret: { name: 'signing', namespace: 'ops' },
+      controllerUsers: ['a', 'b'],
       logLevel: 'debug',
     });
     expect(parseConfig(['--kubeconfig', '/flag'], { KUBECONFIG: '/env' })?.kubeconfig).toBe('/flag');

@@ -18,6 +18,8 @@ export interface AdmissionConfig extends Settings {
   certs?: CertFlags;
   /** The Secret holding the key that signs cluster-access authorizations (read or created). */
   accessKeySecret?: AccessKeyRef;
+  /** The thurkube controller's user names: its Jobs and CronJobs may use runner ServiceAccounts. */
+  controllerUsers?: string[];
   logLevel: LogLevel;
 }
 
@@ -38,6 +40,9 @@ Options:
   --access-key-secret NAME      Secret holding the key that signs cluster-access authorizations, created
                                 when missing; the controller reads the same one (default ${ACCESS_KEY_SECRET})
   --access-key-namespace NS     its namespace (default: the pod's namespace, else "default")
+  --controller-user NAME   the thurkube controller's user name (repeatable): only its Jobs and CronJobs
+                           may use the runner ServiceAccount of an AgentJob with cluster access
+                           (default system:serviceaccount:<pod namespace>:thurkube-controller)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   --help                   show this help
 
@@ -69,6 +74,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
         'log-level': { type: 'string', default: 'info' },
         'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
         'access-key-namespace': { type: 'string' },
+        'controller-user': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         ...CERT_FLAG_OPTIONS,
       },
@@ -94,6 +100,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
     certs: certFlagsFrom(values),
     missingRefs,
     dryRunChildren: dryRunChildren === 'true',
+    controllerUsers: (values['controller-user'] as string[] | undefined) ?? [
+      `system:serviceaccount:${podNamespace()}:thurkube-controller`,
+    ],
     accessKeySecret: {
       name: String(values['access-key-secret']),
       namespace: (values['access-key-namespace'] as string | undefined) ?? podNamespace(),

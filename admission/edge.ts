@@ -3,21 +3,19 @@
  * that turns any failure into a denial which still echoes the request uid. Nothing here decides.
  */
 import { setMaxListeners } from 'node:events';
+import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { ThurkubeError } from '../shared/errors.js';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeper, readBody } from './body.js';
 import { type AdmissionResponse, envelope, errored } from './responses.js';
 import { type AdmissionRequest, decodeReview, uidOf } from './review.js';
 
-/** The API server sends at most 3 MiB objects (twice, old and new, on UPDATE, well below this). */
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
-
-export type Env = { Variables: { uid: string } };
+export type Env = { Bindings: Partial<HttpBindings>; Variables: { uid: string } };
 
 /** A failure at the edge: answered with this HTTP status and an AdmissionReview saying why. */
 export class EdgeError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413 | 415 | 503,
     message: string,
     readonly uid = '',
   ) {
@@ -25,22 +23,37 @@ export class EdgeError extends Error {
   }
 }
 
-export const limitBody = () =>
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
+/**
+ * The body as text, read with bounded memory (body.ts) from the Node request; through
+ * `app.request()` (tests, no socket) only its size is checked.
+ */
+async function bodyText(c: Context<Env>): Promise<string> {
+  const incoming = c.env?.incoming;
+  if (!incoming) {
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > MAX_BODY_BYTES)
       throw new EdgeError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    },
-  });
+    return text;
+  }
+  const read = await readBody(incoming);
+  if ('status' in read) throw new EdgeError(read.status, read.message);
+  return read.text;
+}
 
 /** Reads the review from the request, or throws an EdgeError with a reason for a person. */
 export async function readReview(c: Context<Env>): Promise<AdmissionRequest> {
   const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type))
+  if (!/^application\/json\b/i.test(type)) {
+    // Read and dropped, so that the client can read the answer (body.ts).
+    await bodyText(c).catch(() => undefined);
     throw new EdgeError(415, `content type must be application/json, not "${type}"`);
+  }
+  const text = await bodyText(c);
+  if (nestsDeeper(text))
+    throw new EdgeError(400, `body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`);
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch (error) {
     throw new EdgeError(400, `body is not JSON: ${(error as Error).message}`);
   }

@@ -30,6 +30,11 @@ export function ruleIssues(rules: readonly PolicyRule[]): FieldIssue[] {
       issues.push({ path, message: 'a rule applies to resources or to nonResourceURLs, not both' });
     else if (!resources && !urls)
       issues.push({ path, message: 'list resources (with apiGroups) or nonResourceURLs' });
+    else if (urls && (rule.resourceNames?.length ?? 0) > 0)
+      issues.push({
+        path: `${path}.resourceNames`,
+        message: 'names objects, so it applies to resources, not to nonResourceURLs',
+      });
     else if (resources && (rule.apiGroups?.length ?? 0) === 0)
       issues.push({ path: `${path}.apiGroups`, message: 'required with resources ("" is the core group)' });
   });

@@ -39,6 +39,8 @@ export interface Lookups {
   dryRunCreate(object: KubeObject, signal: AbortSignal): Promise<DryRunResult>;
   /** The AgentJobs in `namespace` whose spec refers to `kind` `name` (from the cache), by name. */
   referrers(kind: ReferencedKind, namespace: string, name: string): Referrer[];
+  /** A ServiceAccount, read live; undefined when it does not exist. */
+  serviceAccount(namespace: string, name: string, signal: AbortSignal): Promise<KubeObject | undefined>;
   /** An AgentJob from the cache (trimmed to metadata and spec); undefined when not known. */
   agentJob(namespace: string, name: string): KubeObject | undefined;
 }

@@ -51,7 +51,12 @@ export async function startAdmission(
   }
   const app = createApp({
     lookups: new ClusterLookups(client, caches),
-    settings: { missingRefs: config.missingRefs, dryRunChildren: config.dryRunChildren, accessKey },
+    settings: {
+      missingRefs: config.missingRefs,
+      dryRunChildren: config.dryRunChildren,
+      accessKey,
+      controllerUsers: config.controllerUsers ?? [],
+    },
     logger,
     metrics: new AdmissionMetrics(),
     notReady: () => [

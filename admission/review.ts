@@ -30,6 +30,8 @@ export const UserInfo = v.object({
 export const AdmissionRequest = v.object({
   uid: v.pipe(v.string(), v.minLength(1, 'must not be empty')),
   kind: v.object({ group: v.string(), version: v.string(), kind: v.string() }),
+  resource: v.optional(v.object({ group: v.string(), version: v.string(), resource: v.string() })),
+  subResource: v.optional(v.string()),
   name: v.optional(v.string(), ''),
   namespace: v.optional(v.string(), ''),
   operation: v.picklist(['CREATE', 'UPDATE', 'DELETE', 'CONNECT']),

@@ -45,6 +45,23 @@ describe('validating an AgentJob', () => {
     expect(response).toEqual({ uid: fullJob().request.uid, allowed: true });
   });
 
+  it('names the field of a bad quantity and of an envFrom entry with neither or both sources', async () => {
+    // Regression: these reached the dry-run of the Job, which named no field or lost the index.
+    const review = fullJob({
+      resources: { limits: { cpu: 'lots', memory: '2Gi' } },
+      envFrom: [
+        { configMapRef: { name: 'a' } },
+        {},
+        { configMapRef: { name: 'b' }, secretRef: { name: 'c' } },
+      ],
+    });
+    const { response } = await h.post('/validate', review);
+    expect(response.status?.message).toBe(
+      'AgentJob "pr-fixer" is invalid: spec.resources.limits.cpu: must be a quantity such as "500m", "2Gi" or 1; ' +
+        'spec.envFrom[1]: set exactly one of configMapRef or secretRef; spec.envFrom[2]: set exactly one of configMapRef or secretRef',
+    );
+  });
+
   it('names every missing reference in one message, with the namespace', async () => {
     const review = fullJob({ runtimeRef: 'nope', mcpServerRefs: ['gmail', 'ghost'], skillRef: 'lost' });
     const { response } = await h.post('/validate', review);

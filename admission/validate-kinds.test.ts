@@ -100,6 +100,77 @@ describe('validating the kinds an AgentJob refers to', () => {
     ['an AgentRuntime', review('validate-agentruntime-create'), undefined],
     ['an AgentRole', review('validate-agentrole-create'), undefined],
   ];
+  // Regression: each of these was admitted, and failed only later (or never), before they were
+  // refused on the kind that is wrong, naming its field.
+  const reviewed: [string, Review, string][] = [
+    [
+      'an AgentRuntime image with spaces',
+      review('validate-agentruntime-create', { image: ' ghcr.io/x y ' }),
+      'AgentRuntime "claude-code" is invalid: spec.image: must be an image reference without spaces, e.g. ghcr.io/thurbeen/claude-code-job:1.4.0',
+    ],
+    [
+      'an authEnvVar with "="',
+      review('validate-agentruntime-create', { authEnvVar: 'A=B' }),
+      'AgentRuntime "claude-code" is invalid: spec.authEnvVar: must be printable ASCII characters other than "="',
+    ],
+    [
+      'an authEnvVar thurkube sets itself',
+      review('validate-agentruntime-create', { authEnvVar: 'HOME' }),
+      'AgentRuntime "claude-code" is invalid: spec.authEnvVar: must not be one of the variables thurkube sets itself (HOME, CONFIG_DIR, PERSIST_DIR, GH_TOKEN)',
+    ],
+    [
+      'a relative configPath',
+      review('validate-agentruntime-create', { configPath: 'etc/claude' }),
+      'AgentRuntime "claude-code" is invalid: spec.configPath: must be an absolute path other than /, e.g. /etc/claude-code-job',
+    ],
+    [
+      'configPath /tmp',
+      review('validate-agentruntime-create', { configPath: '/tmp' }),
+      'AgentRuntime "claude-code" is invalid: spec.configPath: must not be /tmp or /home/agent, where every agent pod has a writable directory',
+    ],
+    [
+      'persistPath equal to configPath',
+      review('validate-agentruntime-create', { persistPath: '/etc/claude-code-job' }),
+      'AgentRuntime "claude-code" is invalid: spec.persistPath: must differ from configPath: each is its own mount',
+    ],
+    [
+      'a persistPath with a .. step',
+      review('validate-agentruntime-create', { persistPath: '/var/../x' }),
+      'AgentRuntime "claude-code" is invalid: spec.persistPath: must not contain a .. step',
+    ],
+    [
+      'an AgentAuth Secret key with a slash and a name with capitals',
+      review('validate-agentauth-create', { secretRef: { name: 'Bad_Name', key: 'a/b' } }),
+      'AgentAuth "claude-oauth" is invalid: spec.secretRef.name: must be a Secret name: lower-case letters, digits, "-" and ".", e.g. claude-oauth; ' +
+        'spec.secretRef.key: must be a Secret key: letters, digits, "-", "_" and ".", e.g. token',
+    ],
+    [
+      'an empty allowed tool',
+      review('validate-agentrole-create', { allowedTools: ['Read', ''] }),
+      'AgentRole "default" is invalid: spec.allowedTools[1]: must not be empty',
+    ],
+    [
+      'a nonResourceURL without its leading slash, and an empty verb',
+      review('validate-clusteraccess-create', {
+        rules: [{ nonResourceURLs: ['healthz'], verbs: ['get', ''] }],
+      }),
+      'ClusterAccess "read-pods" is invalid: spec.rules[0].verbs[1]: must not be empty; ' +
+        'spec.rules[0].nonResourceURLs[0]: must be a path starting with / (e.g. /healthz, /metrics*) or *',
+    ],
+    [
+      'nonResourceURLs with resourceNames',
+      review('validate-clusteraccess-create', {
+        rules: [{ nonResourceURLs: ['/healthz'], resourceNames: ['x'], verbs: ['get'] }],
+      }),
+      'ClusterAccess "read-pods" is invalid: spec.rules[0].resourceNames: names objects, so it applies to resources, not to nonResourceURLs',
+    ],
+  ];
+  for (const [what, r, message] of reviewed) {
+    it(`refuses ${what}, naming the field`, async () => {
+      expect(await denial(r)).toBe(message);
+    });
+  }
+
   for (const [what, r, message] of cases) {
     it(`${message ? 'refuses' : 'admits'} ${what}`, async () => {
       expect(await denial(r)).toBe(message);

@@ -14,6 +14,7 @@ import { kindIssues } from './kinds.js';
 import type { Lookups } from './lookups.js';
 import { privilegedUseIssues } from './privileged-refs.js';
 import { type AdmissionRequest, nameOf } from './review.js';
+import { runnerGuard } from './runners.js';
 import { secretWarnings } from './secrets.js';
 import { type Settings, type Verdict, verdict } from './verdict.js';
 
@@ -27,7 +28,7 @@ export async function validate(
   signal: AbortSignal,
 ): Promise<Verdict> {
   const kind = ours(request);
-  if (!kind) return verdict([]);
+  if (!kind) return runnerGuard(request, lookups, settings, signal);
   if (request.operation === 'DELETE') {
     if (kind === 'AgentJob' || kind === 'ClusterAccess') return verdict([]);
     const guarded = await privilegedUseIssues(request, kind, lookups, signal);

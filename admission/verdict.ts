@@ -18,6 +18,8 @@ export interface Settings {
    * AgentJob with a clusterAccessRef is admitted.
    */
   accessKey?: Buffer;
+  /** Users whose Jobs and CronJobs may use runner ServiceAccounts: the thurkube controller's. */
+  controllerUsers?: string[];
   /** The clock authorizations are stamped with (tests set it). */
   now?: () => Date;
 }

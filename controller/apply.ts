@@ -2,13 +2,19 @@
  * Writes children with server-side apply (field manager `thurkube`), only when the cache shows
  * the live object differs from the desired one. Objects we already own are applied with force;
  * an object of the same name that we do not own yet is applied without force, so a conflict with
- * another manager is reported instead of silently overwriting someone else's object.
+ * another manager is reported instead of silently overwriting someone else's object; one that
+ * carries rights is never taken over at all (carriesRights).
  */
 import { isKind, ThurkubeError } from '../shared/errors.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import type { ResourceType } from '../shared/kube/resources.js';
 import type { WatchCache } from '../shared/kube/watch-cache.js';
-import { FIELD_MANAGER } from '../shared/labels.js';
+import {
+  FIELD_MANAGER,
+  LABEL_AGENTJOB,
+  LABEL_AGENTJOB_NAMESPACE,
+  LABEL_OWNER_UID,
+} from '../shared/labels.js';
 import { covers } from './compare.js';
 import type { ControllerContext } from './context.js';
 
@@ -25,6 +31,27 @@ function comparable(type: ResourceType, desired: KubeObject): KubeObject {
   return { ...desired, spec };
 }
 
+/**
+ * Children that carry rights: the runner ServiceAccount and the cluster RBAC. An object of that
+ * name that is not this AgentJob's (its owner-uid label) is never adopted: a ServiceAccount that
+ * someone created first already runs their pods, and `thurkube-NS-N` can be another AgentJob's
+ * name (clusterRbacTwins). Both AgentJobs write as `thurkube`, so an apply would not even conflict.
+ */
+const carriesRights = (type: ResourceType) => !type.namespaced || type.kind === 'ServiceAccount';
+
+const ownerOf = (o: KubeObject | undefined) => o?.metadata?.labels?.[LABEL_OWNER_UID];
+
+function notOurs(type: ResourceType, o: KubeObject): ThurkubeError {
+  const labels = o.metadata?.labels ?? {};
+  const owner = labels[LABEL_AGENTJOB]
+    ? `AgentJob "${labels[LABEL_AGENTJOB]}" in namespace "${labels[LABEL_AGENTJOB_NAMESPACE]}"`
+    : 'someone else (it was not created by thurkube for this AgentJob)';
+  return new ThurkubeError(
+    'Conflict',
+    `${type.kind} ${o.metadata?.name} already exists and belongs to ${owner}; thurkube does not take it over`,
+  );
+}
+
 export async function applyIfChanged(
   ctx: ControllerContext,
   type: ResourceType,
@@ -32,12 +59,11 @@ export async function applyIfChanged(
   desired: KubeObject,
 ): Promise<ApplyResult> {
   const live = cache.get(desired.metadata?.namespace, desired.metadata?.name ?? '');
+  const guarded = carriesRights(type);
+  if (guarded && live && ownerOf(live) !== ownerOf(desired)) throw notOurs(type, live);
   if (live && covers(live, comparable(type, desired))) return 'unchanged';
-  // A cluster-scoped name can be wanted by two AgentJobs (see clusterRbacTwins), and both write
-  // as `thurkube`, so an apply would silently take over the other's object: one we do not hold
-  // yet is created, and AlreadyExists is a conflict to report, never an overwrite.
   const written =
-    !live && !type.namespaced
+    guarded && !live
       ? await createNew(ctx, type, desired)
       : await ctx.client.apply(type, desired, { fieldManager: FIELD_MANAGER, force: live !== undefined });
   ctx.metrics.applies.inc({ kind: type.kind });
@@ -45,6 +71,7 @@ export async function applyIfChanged(
   return live ? 'updated' : 'created';
 }
 
+/** Creates a child that must not exist yet; one that does is ours only if labelled so. */
 async function createNew(
   ctx: ControllerContext,
   type: ResourceType,
@@ -53,16 +80,15 @@ async function createNew(
   try {
     return await ctx.client.create(type, desired, { fieldManager: FIELD_MANAGER });
   } catch (error) {
-    // Not in the cache yet: the next reconcile sees whose it is (ours, or another AgentJob's).
-    if (error instanceof ThurkubeError && error.reason === 'AlreadyExists')
-      throw new ThurkubeError(
-        'Transient',
-        `${type.kind} ${desired.metadata?.name} exists but is not cached yet`,
-        {
-          cause: error,
-        },
-      );
-    throw error;
+    if (!(error instanceof ThurkubeError && error.reason === 'AlreadyExists')) throw error;
+    const at = { namespace: desired.metadata?.namespace, name: desired.metadata?.name };
+    const existing = await ctx.client.get(type, at);
+    // Ours but not cached yet: the next reconcile, once the watch has it, applies it.
+    if (ownerOf(existing) === ownerOf(desired))
+      throw new ThurkubeError('Transient', `${type.kind} ${at.name} exists but is not cached yet`, {
+        cause: error,
+      });
+    throw notOurs(type, existing);
   }
 }
 

@@ -56,7 +56,7 @@ export function grantFor(input: GrantInput): AccessGrant {
       missing:
         'no authorization was recorded when this AgentJob was written (the thurkube admission webhook did not review it: a namespace it does not watch, or written while it was bypassed)',
       unreadable: 'its recorded authorization cannot be read',
-      forged: 'its recorded authorization was not signed by this installation',
+      forged: 'its recorded authorization was not signed by this installation for this AgentJob',
     }[verified.problem];
     return refused(input, why);
   }

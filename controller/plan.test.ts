@@ -7,6 +7,11 @@ import type { AccessGrant } from './cluster-access.js';
 import { type ChildrenSeen, plan } from './plan.js';
 
 const none: ChildrenSeen = { jobs: [] };
+/** What a privileged AgentJob has once its runner ServiceAccount exists. */
+const withRunner: ChildrenSeen = {
+  jobs: [],
+  serviceAccount: { metadata: { name: 'pr-fixer-runner', uid: 'sa-uid' } },
+};
 /** What a valid authorization of the ClusterAccess grants (cluster-access.ts). */
 const granted = (rules: PolicyRule[]): AccessGrant & { granted: true } => ({
   granted: true,
@@ -17,7 +22,7 @@ const granted = (rules: PolicyRule[]): AccessGrant & { granted: true } => ({
 });
 const planFor = (
   input = minimalInput(),
-  seen: ChildrenSeen = none,
+  seen: ChildrenSeen = input.refs.clusterAccess ? withRunner : none,
   extra: Partial<Parameters<typeof plan>[0]> = {},
 ) =>
   plan({
@@ -90,14 +95,14 @@ describe('plan', () => {
   });
 
   it('starts a run-now Job once per new value, and none while suspended', () => {
-    const first = planFor(fullInput(), none, { runNow: 'v1' });
+    const first = planFor(fullInput(), withRunner, { runNow: 'v1' });
     expect(applied(first).filter((a) => a.startsWith('Job/'))).toEqual([
       expect.stringMatching(/^Job\/pr-fixer-now-[0-9a-f]{5}$/),
     ]);
     expect(first.handledRunNow).toBe('v1');
-    const again = planFor(fullInput(), none, { runNow: 'v1', previous: { handledRunNow: 'v1' } });
+    const again = planFor(fullInput(), withRunner, { runNow: 'v1', previous: { handledRunNow: 'v1' } });
     expect(applied(again).some((a) => a.startsWith('Job/'))).toBe(false);
-    const suspended = planFor(fullInput({ suspend: true }), none, {
+    const suspended = planFor(fullInput({ suspend: true }), withRunner, {
       runNow: 'v2',
       previous: { handledRunNow: 'v1' },
     });
@@ -154,7 +159,7 @@ describe('plan', () => {
 
     it('writes the rules the authorization covers into the ClusterRole', () => {
       const recorded = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
-      const p = planFor(fullInput(), none, { grant: { ...granted(recorded), authorized: false } });
+      const p = planFor(fullInput(), withRunner, { grant: { ...granted(recorded), authorized: false } });
       const role = p.apply.find((a) => a.type.kind === 'ClusterRole')?.object as { rules: unknown };
       expect(role.rules).toEqual(recorded);
     });
@@ -171,6 +176,23 @@ describe('plan', () => {
           'ClusterRole and ClusterRoleBinding "thurkube-agents-pr-fixer" belong to AgentJob "fixer" in namespace "agents-pr"; rename this AgentJob to run it with ClusterAccess "read-pods"',
       });
       expect(p.needsFinalizer).toBe(false);
+    });
+
+    it('stamps the runner uid on the pod template, and starts no run before the ServiceAccount exists', () => {
+      const cron = planFor(fullInput()).apply.find((a) => a.type.kind === 'CronJob')?.object as {
+        spec: { jobTemplate: { spec: { template: { metadata: { annotations?: Record<string, string> } } } } };
+      };
+      expect(cron.spec.jobTemplate.spec.template.metadata.annotations).toEqual({
+        'thurkube.thurbeen.eu/runner-uid': 'sa-uid',
+      });
+      const first = planFor(fullInput({ schedule: undefined }), none);
+      expect(applied(first).filter((a) => /^(Job|ServiceAccount)\//.test(a))).toEqual([
+        'ServiceAccount/pr-fixer-runner',
+      ]);
+      expect(first.waitingForRunner).toBe(true);
+      const scheduled = planFor(fullInput(), none, { runNow: 'v1' });
+      expect(applied(scheduled).some((a) => /^(Cron)?Job\//.test(a))).toBe(false);
+      expect(scheduled.handledRunNow).toBeUndefined();
     });
   });
 });

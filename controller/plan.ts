@@ -6,6 +6,7 @@
 import type { V1CronJob, V1Job } from '@kubernetes/client-node';
 import type { KubeObject } from '../shared/kube/client.js';
 import { RESOURCES, type ResourceType } from '../shared/kube/resources.js';
+import { ANNOTATION_RUNNER_UID } from '../shared/labels.js';
 import {
   clusterRbacName,
   configMapName,
@@ -73,6 +74,13 @@ export interface Plan {
   runNowSkipped?: string;
   /** Why no run may start (cluster access that cannot be granted); runs resume once it can. */
   held?: { reason: 'NotAuthorized' | 'NameConflict'; message: string };
+  /**
+   * Granted cluster access: the uid of the runner ServiceAccount, stamped on the pod template
+   * (ANNOTATION_RUNNER_UID) so that the admission webhook lets only these pods use it. Until the
+   * ServiceAccount exists, no run starts (`waitingForRunner`); its creation wakes the next reconcile.
+   */
+  runnerUid?: string;
+  waitingForRunner?: boolean;
 }
 
 /** The typed builders' objects, as the untyped form the client sends. */
@@ -108,6 +116,25 @@ type Own = (kind: string, name: string) => void;
 const removeJob = (out: Plan, namespace: string, job: V1Job, why: string) =>
   out.remove.push({ type: RESOURCES.jobs, namespace, name: job.metadata?.name ?? '', why });
 
+/**
+ * The Job or CronJob with the runner's uid on its pod template. Added after the configHash is
+ * taken: a recreated ServiceAccount must not start a new run by itself.
+ */
+function stamped<T extends V1Job | V1CronJob>(object: T, runnerUid: string | undefined): T {
+  if (!runnerUid) return object;
+  const copy = structuredClone(object);
+  const template =
+    copy.kind === 'CronJob'
+      ? (copy as V1CronJob).spec?.jobTemplate.spec?.template
+      : (copy as V1Job).spec?.template;
+  if (template)
+    template.metadata = {
+      ...template.metadata,
+      annotations: { ...template.metadata?.annotations, [ANNOTATION_RUNNER_UID]: runnerUid },
+    };
+  return copy;
+}
+
 /** Why the cluster access an AgentJob asks for cannot be granted now, if it cannot. */
 function heldBy(input: PlanInput): Plan['held'] {
   const { id, refs, grant, rbacOwner } = input;
@@ -142,6 +169,8 @@ function planClusterRbac(input: PlanInput, out: Plan, own: Own): void {
     own('ServiceAccount', runnerServiceAccountName(id.name));
     own('ClusterRole', rbacName);
     own('ClusterRoleBinding', rbacName);
+    out.runnerUid = seen.serviceAccount?.metadata?.uid;
+    out.waitingForRunner = out.runnerUid === undefined;
     return;
   }
   const why = refs.clusterAccess ? 'the ClusterAccess is not granted' : 'clusterAccessRef was removed';
@@ -166,7 +195,7 @@ function planClusterRbac(input: PlanInput, out: Plan, own: Own): void {
 /** The Job of the current configHash; older runs still active are stopped. */
 function planOneShot(input: PlanInput, out: Plan, own: Own): void {
   const { id, spec, rendered, seen, previous } = input;
-  const job = desiredJob(id, rendered, spec.suspend);
+  const job = stamped(desiredJob(id, rendered, spec.suspend), out.runnerUid);
   const name = job.metadata?.name ?? '';
   out.currentJobName = name;
   const exists = seen.jobs.some((j) => j.metadata?.name === name);
@@ -176,7 +205,7 @@ function planOneShot(input: PlanInput, out: Plan, own: Own): void {
     previous?.configHash === rendered.configHash &&
     (previous.phase === 'Succeeded' || previous.phase === 'Failed');
   // A held run is not started; a Job of this configHash that already exists is left as it is.
-  if (!alreadyRan && (!out.held || exists)) {
+  if (!alreadyRan && ((!out.held && !out.waitingForRunner) || exists)) {
     out.apply.push({ type: RESOURCES.jobs, object: job as KubeObject });
     own('Job', name);
   }
@@ -199,24 +228,29 @@ function planScheduled(input: PlanInput, schedule: string, out: Plan, own: Own):
   const { id, spec, rendered, seen, previous } = input;
   // Held, the CronJob starts nothing until the cluster access can be granted.
   const paused = spec.suspend || out.held !== undefined;
-  out.apply.push({
-    type: RESOURCES.cronJobs,
-    object: obj(
-      desiredCronJob(id, rendered, {
-        schedule,
-        timezone: spec.timezone,
-        suspend: paused,
-      }),
-    ),
-  });
   own('CronJob', cronJobName(id.name));
   if (spec.suspend)
     for (const job of seen.jobs.filter(isActive))
       removeJob(out, id.namespace, job, 'the AgentJob is suspended');
+  // The runner ServiceAccount's uid goes into the template: nothing to write until it exists.
+  if (out.waitingForRunner) return;
+  out.apply.push({
+    type: RESOURCES.cronJobs,
+    object: obj(
+      stamped(
+        desiredCronJob(id, rendered, { schedule, timezone: spec.timezone, suspend: paused }),
+        out.runnerUid,
+      ),
+    ),
+  });
   const value = input.runNow;
   if (value && value !== previous?.handledRunNow) {
     out.handledRunNow = value;
     if (paused) out.runNowSkipped = value;
-    else out.apply.push({ type: RESOURCES.jobs, object: obj(desiredRunNowJob(id, rendered, value)) });
+    else
+      out.apply.push({
+        type: RESOURCES.jobs,
+        object: obj(stamped(desiredRunNowJob(id, rendered, value), out.runnerUid)),
+      });
   }
 }

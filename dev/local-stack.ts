@@ -19,6 +19,8 @@ export const CHART = join(ROOT, 'charts', 'thurkube');
 export const RELEASE = 'thurkube';
 export const RELEASE_NAMESPACE = 'thurkube-system';
 export const WEBHOOK_CONFIGURATION = `${RELEASE}-admission`;
+/** The user of the local control plane's admin kubeconfig (dev/cluster/pki.ts), which runs the controller. */
+export const LOCAL_CONTROLLER_USER = 'thurkube-admin';
 /** As the chart names it: `<fullname>-access-key`. */
 export const ACCESS_KEY_SECRET_NAME = `${RELEASE}-access-key`;
 
@@ -140,6 +142,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       ACCESS_KEY_SECRET_NAME,
       '--access-key-namespace',
       RELEASE_NAMESPACE,
+      // The controller below runs with this kubeconfig's user (the chart's runs as its ServiceAccount).
+      '--controller-user',
+      LOCAL_CONTROLLER_USER,
     ],
     {
       readyLine: /admission webhook serving/,

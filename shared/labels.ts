@@ -40,3 +40,9 @@ export function childLabels(owner: ChildOwner): Record<string, string> {
 export const ANNOTATION_AUTHORIZATION = `${GROUP}/cluster-access-authorization`;
 /** On an AgentJob: a new value asks the webhook to authorize its ClusterAccess for the writer. */
 export const ANNOTATION_AUTHORIZE = `${GROUP}/authorize`;
+/**
+ * On the pod template of a run with cluster access: the uid of its runner ServiceAccount. The
+ * admission webhook admits a pod that uses a runner ServiceAccount only from the Job controller
+ * and only with this uid, which no template written before the ServiceAccount existed can hold.
+ */
+export const ANNOTATION_RUNNER_UID = `${GROUP}/runner-uid`;

@@ -4,15 +4,10 @@
  * at /tmp and /home/agent, the data claim when persist is set, the token from a secretKeyRef.
  */
 import type { V1EnvVar, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { AGENT_CONTAINER, AGENT_UID, GH_TOKEN_ENV, HOME_DIR, TMP_DIR } from '../agent-pod.js';
 import { childLabels } from '../labels.js';
 import { configMapName, dataClaimName, runnerServiceAccountName } from '../names.js';
 import type { RenderInput } from './refs.js';
-
-export const AGENT_CONTAINER = 'agent';
-export const AGENT_UID = 65532;
-export const HOME_DIR = '/home/agent';
-/** Set for `git`/`gh` in the agent from the first listed Repository that has a token. */
-export const GH_TOKEN_ENV = 'GH_TOKEN';
 
 export function agentEnv({ spec, refs }: RenderInput): V1EnvVar[] {
   const env: V1EnvVar[] = [
@@ -45,7 +40,7 @@ export function podTemplate(input: RenderInput): V1PodTemplateSpec {
   ];
   const mounts: V1VolumeMount[] = [
     { name: 'config', mountPath: runtime.configPath, readOnly: true },
-    { name: 'tmp', mountPath: '/tmp' },
+    { name: 'tmp', mountPath: TMP_DIR },
     { name: 'home', mountPath: HOME_DIR },
   ];
   if (spec.persist) {

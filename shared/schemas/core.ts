@@ -3,10 +3,17 @@
  * required fields and meanings follow Kubernetes; the descriptions are ours.
  */
 import * as v from 'valibot';
-import { flag, hints, nonEmpty, stringList, text } from './fields.js';
+import { DNS_SUBDOMAIN, flag, hints, nonEmpty, stringList, text } from './fields.js';
+
+/** Kubernetes' quantity syntax: a decimal number with an optional suffix (Ki..Ei, n u m k M G T P E, or an exponent). */
+const QUANTITY =
+  /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)))?$/;
 
 export const Quantity = v.pipe(
-  v.union([v.string(), v.number()], 'must be a quantity such as "500m", "2Gi" or 1'),
+  v.union(
+    [v.pipe(v.string(), v.regex(QUANTITY, 'must be a quantity such as "500m", "2Gi" or 1')), v.number()],
+    'must be a quantity such as "500m", "2Gi" or 1',
+  ),
   hints({ intOrString: true }),
   v.description('A Kubernetes quantity, e.g. "500m" CPU or "2Gi" memory.'),
 );
@@ -104,13 +111,25 @@ export const EnvFromSource = v.pipe(
     configMapRef: v.optional(sourceRef('ConfigMap')),
     secretRef: v.optional(sourceRef('Secret')),
   }),
+  v.check(
+    (from) => (from.configMapRef === undefined) !== (from.secretRef === undefined),
+    'set exactly one of configMapRef or secretRef',
+  ),
+  hints({
+    celRules: [
+      {
+        rule: 'has(self.configMapRef) != has(self.secretRef)',
+        message: 'set exactly one of configMapRef or secretRef',
+      },
+    ],
+  }),
   v.description('A ConfigMap or Secret whose keys all become environment variables (core/v1 EnvFromSource).'),
 );
 
 export const PolicyRule = v.pipe(
   v.object({
     verbs: v.pipe(
-      v.array(v.pipe(v.string(), v.description('A verb such as get, list, watch, or * for all.'))),
+      v.array(nonEmpty('A verb such as get, list, watch, or * for all.')),
       v.minLength(1, 'must list at least one verb'),
       v.description('Verbs the rule allows, e.g. [get, list, watch]; "*" allows all.'),
     ),
@@ -120,7 +139,16 @@ export const PolicyRule = v.pipe(
     resources: v.optional(stringList('Resources the rule applies to, e.g. pods or deployments/scale.')),
     resourceNames: v.optional(stringList('Restricts the rule to objects with these names.')),
     nonResourceURLs: v.optional(
-      stringList('Non-resource URLs such as /healthz; only meaningful in cluster-wide roles.'),
+      v.pipe(
+        v.array(
+          v.pipe(
+            v.string(),
+            v.regex(/^(\*|\/.*)$/, 'must be a path starting with / (e.g. /healthz, /metrics*) or *'),
+            v.description('A URL path; a trailing * matches every path with that prefix.'),
+          ),
+        ),
+        v.description('Non-resource URLs such as /healthz; only meaningful in cluster-wide roles.'),
+      ),
     ),
   }),
   v.description('One RBAC rule (rbac/v1 PolicyRule).'),
@@ -128,8 +156,21 @@ export const PolicyRule = v.pipe(
 
 export const SecretKeyRef = v.pipe(
   v.object({
-    name: nonEmpty('Name of the Secret in the same namespace.'),
-    key: nonEmpty('Key inside the Secret that holds the token.'),
+    name: v.pipe(
+      v.string(),
+      v.regex(
+        DNS_SUBDOMAIN,
+        'must be a Secret name: lower-case letters, digits, "-" and ".", e.g. claude-oauth',
+      ),
+      v.maxLength(253, 'must be at most 253 characters'),
+      v.description('Name of the Secret in the same namespace.'),
+    ),
+    key: v.pipe(
+      v.string(),
+      v.regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key: letters, digits, "-", "_" and ".", e.g. token'),
+      v.maxLength(253, 'must be at most 253 characters'),
+      v.description('Key inside the Secret that holds the token.'),
+    ),
   }),
   v.description('A key of a Secret in the same namespace.'),
 );

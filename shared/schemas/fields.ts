@@ -47,3 +47,23 @@ export const integer = (description: string, min?: number) =>
 /** RFC 3339 timestamp as the API server writes it. */
 export const timestamp = (description: string) =>
   v.pipe(v.string(), hints({ format: 'date-time' }), v.description(description));
+
+/** A DNS-1123 subdomain, as Kubernetes names most objects (a Secret, say): at most 253 characters. */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** An absolute path with no `..` step, as a container mount path must be. */
+export const absolutePath = (description: string) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\/.+/, 'must be an absolute path other than /, e.g. /etc/claude-code-job'),
+    v.check((path) => !path.split('/').includes('..'), 'must not contain a .. step'),
+    v.description(description),
+  );
+
+/** An environment variable name as Kubernetes 1.36 takes it: printable ASCII, no `=`. */
+export const envVarName = (description: string) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^[ -<>-~]+$/, 'must be printable ASCII characters other than "="'),
+    v.description(description),
+  );

@@ -1,18 +1,73 @@
 /** The seven kinds an AgentJob refers to by name. */
 import * as v from 'valibot';
+import { POD_DIRS, POD_ENV } from '../agent-pod.js';
 import { PolicyRule, SecretKeyRef } from './core.js';
-import { hints, nonEmpty, stringList } from './fields.js';
+import { absolutePath, envVarName, hints, nonEmpty, stringList } from './fields.js';
+
+const reserved = (paths: readonly string[]) => `[${paths.map((p) => `'${p}'`).join(', ')}]`;
 
 export const AgentRuntimeSpec = v.pipe(
   v.object({
-    image: nonEmpty('Container image of the agent, e.g. ghcr.io/thurbeen/claude-code-job:latest.'),
+    image: v.pipe(
+      v.string(),
+      v.regex(
+        /^[^\s]+$/,
+        'must be an image reference without spaces, e.g. ghcr.io/thurbeen/claude-code-job:1.4.0',
+      ),
+      v.description('Container image of the agent, e.g. ghcr.io/thurbeen/claude-code-job:latest.'),
+    ),
     command: v.optional(
       stringList('Entrypoint of the agent container; the image entrypoint when empty.', 'One argument.'),
       [],
     ),
-    authEnvVar: nonEmpty('Environment variable that receives the auth token, e.g. CLAUDE_CODE_OAUTH_TOKEN.'),
-    configPath: nonEmpty('Directory where the rendered agent.json is mounted read-only.'),
-    persistPath: nonEmpty('Directory where the data volume is mounted when an AgentJob sets persist.'),
+    authEnvVar: envVarName(
+      'Environment variable that receives the auth token, e.g. CLAUDE_CODE_OAUTH_TOKEN.',
+    ),
+    configPath: absolutePath('Directory where the rendered agent.json is mounted read-only.'),
+    persistPath: absolutePath('Directory where the data volume is mounted when an AgentJob sets persist.'),
+  }),
+  // Each problem under its own field, as the API server would name it.
+  v.forward(
+    v.check(
+      (r) => !(POD_ENV as readonly string[]).includes(r.authEnvVar),
+      `must not be one of the variables thurkube sets itself (${POD_ENV.join(', ')})`,
+    ),
+    ['authEnvVar'],
+  ),
+  v.forward(
+    v.check(
+      (r) => !(POD_DIRS as readonly string[]).includes(r.configPath),
+      `must not be ${POD_DIRS.join(' or ')}, where every agent pod has a writable directory`,
+    ),
+    ['configPath'],
+  ),
+  v.forward(
+    v.check(
+      (r) => !(POD_DIRS as readonly string[]).includes(r.persistPath),
+      `must not be ${POD_DIRS.join(' or ')}, where every agent pod has a writable directory`,
+    ),
+    ['persistPath'],
+  ),
+  v.forward(
+    v.check((r) => r.persistPath !== r.configPath, 'must differ from configPath: each is its own mount'),
+    ['persistPath'],
+  ),
+  hints({
+    celRules: [
+      {
+        rule: `!(self.authEnvVar in ${reserved(POD_ENV)})`,
+        message: `authEnvVar must not be one of ${POD_ENV.join(', ')}`,
+      },
+      {
+        rule: `!(self.configPath in ${reserved(POD_DIRS)})`,
+        message: `configPath must not be ${POD_DIRS.join(' or ')}`,
+      },
+      {
+        rule: `!(self.persistPath in ${reserved(POD_DIRS)})`,
+        message: `persistPath must not be ${POD_DIRS.join(' or ')}`,
+      },
+      { rule: 'self.persistPath != self.configPath', message: 'persistPath must differ from configPath' },
+    ],
   }),
   v.description('How to run an agent: image, command and mount paths.'),
 );
@@ -26,9 +81,9 @@ export const AgentAuthSpec = v.pipe(
 
 export const AgentRoleSpec = v.pipe(
   v.object({
-    allowedTools: stringList(
-      'Tools the agent may use, e.g. Bash, Read, mcp__gmail__*.',
-      'A tool name or pattern.',
+    allowedTools: v.pipe(
+      v.array(nonEmpty('A tool name or pattern.')),
+      v.description('Tools the agent may use, e.g. Bash, Read, mcp__gmail__*.'),
     ),
   }),
   v.description('What the agent may do.'),

@@ -213,9 +213,9 @@ describe('admission webhook on the real control plane', () => {
       'spec.env[0].name: Invalid value: "BAD=NAME"',
     ],
     [
-      'a resource quantity the API server cannot read',
+      'a resource quantity the API server cannot read, naming its field',
       agentJob('bad-cpu', { resources: { limits: { cpu: 'lots' } } }),
-      'quantities must match the regular expression',
+      'AgentJob "bad-cpu" is invalid: spec.resources.limits.cpu: must be a quantity such as "500m", "2Gi" or 1',
     ],
   ];
   for (const [what, job, message] of rejected) {

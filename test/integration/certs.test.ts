@@ -112,7 +112,8 @@ describe('SecretCertificateSource on a real cluster', () => {
       const all = await caBundles(webhooks);
       return all.every((b) => b !== '') ? all : undefined;
     });
-    expect(bundles).toHaveLength(2);
+    // mutate, validate and runners: every webhook of both configurations.
+    expect(bundles).toHaveLength(3);
     for (const bundle of bundles) {
       const cas = splitPems(bundle);
       expect(cas).toHaveLength(1);
@@ -152,10 +153,10 @@ describe('SecretCertificateSource on a real cluster', () => {
     });
     const stale = await injectCaBundle(client, webhooks, 'OLD', { uid: 'u1', generation: 1 });
     expect(stale).toEqual({ MutatingWebhookConfiguration: 'newer', ValidatingWebhookConfiguration: 'newer' });
-    expect(await caBundles(webhooks)).toEqual(['NEW', 'NEW']);
+    expect(await caBundles(webhooks)).toEqual(['NEW', 'NEW', 'NEW']);
     // A new Secret (another uid) starts its generations afresh and does replace it.
     await injectCaBundle(client, webhooks, 'FRESH', { uid: 'u2', generation: 1 });
-    expect(await caBundles(webhooks)).toEqual(['FRESH', 'FRESH']);
+    expect(await caBundles(webhooks)).toEqual(['FRESH', 'FRESH', 'FRESH']);
   });
 
   it('renews leaves and rotates the CA while an HTTPS server keeps answering clients that trust the caBundle', async () => {

@@ -54,7 +54,7 @@ describe('chart: rendering', () => {
 
   it('renders exactly the webhook configurations that shared/webhooks.ts builds, by Service and by URL', async () => {
     const cases: {
-      values: Record<string, string>;
+      values: Record<string, string | boolean>;
       target: Parameters<typeof mutatingWebhookConfiguration>[0];
     }[] = [
       {
@@ -62,6 +62,10 @@ describe('chart: rendering', () => {
         target: { service: { name: 'thurkube-admission', namespace: 'thurkube-system', port: 443 } },
       },
       { values: { 'webhook.url': 'https://127.0.0.1:9443' }, target: { url: 'https://127.0.0.1:9443' } },
+      {
+        values: { 'webhook.url': 'https://127.0.0.1:9443', 'webhook.runnerGuard': false },
+        target: { url: 'https://127.0.0.1:9443', runnerGuard: false },
+      },
     ];
     for (const { values, target } of cases) {
       const { objects } = await template(helm, 'thurkube', 'thurkube-system', values);
@@ -258,6 +262,7 @@ describe('chart: on the local cluster', () => {
       '--log-level=info',
       `--access-key-secret=${release}-thurkube-access-key`,
       `--access-key-namespace=${ns}`,
+      `--controller-user=system:serviceaccount:${ns}:${controller}`,
       `--cert-secret=${admission}-tls`,
       `--cert-namespace=${ns}`,
       `--service-name=${admission}`,
