@@ -114,7 +114,8 @@ function scheduled(o: Observation): PhaseView {
   if (o.suspended)
     return { phase: 'Suspended', message: 'suspended; no runs start', lastRunTime, lastCompletionTime };
   // Not written yet (its pod template waits for the runner ServiceAccount's uid, say).
-  if (!cron) return { phase: 'Pending', message: 'the CronJob is being created', lastRunTime, lastCompletionTime };
+  if (!cron)
+    return { phase: 'Pending', message: 'the CronJob is being created', lastRunTime, lastCompletionTime };
   const active =
     (cron?.status?.active?.length ?? 0) + runs.filter((j) => jobOutcome(j).outcome === 'Running').length;
   if (active > 0)
