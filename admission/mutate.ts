@@ -5,10 +5,10 @@
  */
 import type * as v from 'valibot';
 import { REFERENCE_FIELDS } from '../shared/api.js';
-import { withDefaults } from '../shared/defaults.js';
 import { ANNOTATION_AUTHORIZATION, ANNOTATION_DEFAULT } from '../shared/labels.js';
 import { AgentJobSpec } from '../shared/schemas/agent-job.js';
 import { recordAuthorization } from './authorization.js';
+import { withDefaults } from './defaults.js';
 import { diff, type PatchOperation } from './json-patch.js';
 import type { Lookups } from './lookups.js';
 import { type AdmissionRequest, nameOf } from './review.js';

@@ -1,12 +1,11 @@
 /**
- * A small JSON client for the Kubernetes API on top of KubeConfig's credentials. We talk REST
+ * A small JSON client for the Kubernetes API on top of a Connection's credentials. We talk REST
  * ourselves rather than through client-node's generated APIs: server-side apply, status
  * subresources, watches with bookmarks and custom objects all need the raw JSON, and the generated
  * serializers drop fields whose JSON names differ from their property names.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { type ErrorKind, ThurkubeError } from '../errors.js';
 import type { Connection } from './config.js';
 import { type PathOptions, type ResourceType, resourcePath } from './resources.js';
@@ -72,36 +71,22 @@ export class KubeClient {
   private readonly agent: Agent;
   observer?: RequestObserver;
 
-  private readonly connection: Connection | undefined;
-
-  /** Takes our own Connection (services) or a client-node KubeConfig (tests, which load it anyway). */
-  constructor(private readonly source: Connection | KubeConfig) {
-    if ('getCurrentCluster' in source) {
-      const cluster = source.getCurrentCluster();
-      if (!cluster) throw new ThurkubeError('Invalid', 'the kubeconfig has no current cluster');
-      this.server = new URL(cluster.server);
-    } else {
-      this.connection = source;
-      this.server = new URL(source.server);
-    }
+  constructor(private readonly connection: Connection) {
+    this.server = new URL(connection.server);
     this.agent = new Agent({ keepAlive: true, maxSockets: 64 });
   }
 
   /** Credentials are re-read every minute so that rotated service-account tokens are picked up. */
-  private async requestOptions(): Promise<RequestOptions> {
+  private requestOptions(): RequestOptions {
     if (Date.now() - this.optionsAt > 60_000) {
       const opts: RequestOptions = {};
-      if (this.connection) {
-        const c = this.connection;
-        if (c.ca) opts.ca = c.ca;
-        if (c.cert) opts.cert = c.cert;
-        if (c.key) opts.key = c.key;
-        if (c.insecureSkipTlsVerify) opts.rejectUnauthorized = false;
-        const token = c.token?.();
-        if (token) opts.headers = { Authorization: `Bearer ${token}` };
-      } else {
-        await (this.source as KubeConfig).applyToHTTPSOptions(opts);
-      }
+      const c = this.connection;
+      if (c.ca) opts.ca = c.ca;
+      if (c.cert) opts.cert = c.cert;
+      if (c.key) opts.key = c.key;
+      if (c.insecureSkipTlsVerify) opts.rejectUnauthorized = false;
+      const token = c.token?.();
+      if (token) opts.headers = { Authorization: `Bearer ${token}` };
       this.options = opts;
       this.optionsAt = Date.now();
     }
@@ -112,7 +97,7 @@ export class KubeClient {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(args.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const base = await this.requestOptions();
+    const base = this.requestOptions();
     const payload = args.body === undefined ? undefined : JSON.stringify(args.body);
     const headers: Record<string, string> = {
       ...(base.headers as Record<string, string> | undefined),
