@@ -22,6 +22,7 @@ import { parseSpec } from '../shared/objects.js';
 import { render } from '../shared/render/children.js';
 import type { AgentJobIdentity } from '../shared/render/refs.js';
 import { describeProblem, resolveRefs } from '../shared/render/resolve.js';
+import { nextRunTime } from '../shared/schedule.js';
 import type { AgentJobStatus } from '../shared/schemas/agent-job.js';
 import { formatIssues } from '../shared/validation.js';
 import { applyIfChanged, removeChild } from './apply.js';
@@ -32,7 +33,6 @@ import type { ControllerContext } from './context.js';
 import { finalize, hasFinalizer, setFinalizer } from './finalizer.js';
 import { type ChildrenSeen, type Plan, plan } from './plan.js';
 import type { Outcome } from './queue.js';
-import { nextRunTime } from './schedule.js';
 import { computeStatus, type Observation } from './status.js';
 import { recordTransitions } from './transitions.js';
 
