@@ -4,12 +4,12 @@
  * an object of the same name that we do not own yet is applied without force, so a conflict with
  * another manager is reported instead of silently overwriting someone else's object.
  */
+import { covers } from '../shared/equality.js';
 import { isKind, ThurkubeError } from '../shared/errors.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import type { ResourceType } from '../shared/kube/resources.js';
 import type { WatchCache } from '../shared/kube/watch-cache.js';
 import { FIELD_MANAGER } from '../shared/labels.js';
-import { covers } from './compare.js';
 import type { ControllerContext } from './context.js';
 
 export type ApplyResult = 'unchanged' | 'created' | 'updated';
