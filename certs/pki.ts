@@ -7,6 +7,7 @@
 import { generateKeyPair, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import { DAY_MS } from '../shared/time.js';
 
 export interface Issued {
   certPem: string;
@@ -39,7 +40,6 @@ export interface LeafOptions {
   keyPem?: string;
 }
 
-const DAY_MS = 86_400_000;
 /** Tolerates small clock differences between the issuer and the verifier. */
 const BACKDATE_MS = 5 * 60_000;
 

@@ -1,11 +1,11 @@
 /** The renewal plan, step by step and over months of a simulated clock. */
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '../shared/time.js';
 import { parseCert, samePem, signedBy } from './inspect.js';
 import { execute, type IssueOptions, serviceDnsNames } from './issue.js';
 import { type Plan, type PlanInput, plan } from './plan.js';
 import type { CertState } from './state.js';
 
-const DAY_MS = 86_400_000;
 const start = new Date('2026-01-01T00:00:00Z');
 const at = (days: number) => new Date(start.getTime() + days * DAY_MS);
 const names = serviceDnsNames('svc', 'ns');

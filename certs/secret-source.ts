@@ -8,11 +8,12 @@
  * The loop wakes at the next moment something is due, at every change of the Secret (a watch),
  * and at least every `pollIntervalMs` (a watch can miss events; a poll cannot).
  */
-import { Backoff, sleep } from '../shared/backoff.js';
+import { Backoff } from '../shared/backoff.js';
 import { isKind, messageOf } from '../shared/errors.js';
 import type { KubeClient } from '../shared/kube/client.js';
 import { RESOURCES, resourcePath } from '../shared/kube/resources.js';
 import { createLogger, type Logger } from '../shared/log.js';
+import { DAY_MS, sleep } from '../shared/time.js';
 import { joinPems, parseCert } from './inspect.js';
 import { execute, type IssueOptions, serviceDnsNames, splitHosts } from './issue.js';
 import { plan } from './plan.js';
@@ -26,8 +27,6 @@ import {
   stateFromSecret,
 } from './state.js';
 import { injectCaBundle, webhooksTrust } from './webhook-ca.js';
-
-const DAY_MS = 86_400_000;
 
 export interface SecretSourceOptions {
   client: KubeClient;

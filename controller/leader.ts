@@ -5,11 +5,11 @@
  * the lease's resourceVersion, so two replicas can never both win. On shutdown the leader
  * releases the lease so a standby takes over at once.
  */
-import { sleep } from '../shared/backoff.js';
 import { isKind, messageOf } from '../shared/errors.js';
 import type { KubeClient, KubeObject } from '../shared/kube/client.js';
 import { RESOURCES, resourcePath } from '../shared/kube/resources.js';
 import type { Logger } from '../shared/log.js';
+import { microTime, sleep } from '../shared/time.js';
 
 export interface LeaderOptions {
   client: KubeClient;
@@ -33,8 +33,6 @@ interface Lease extends KubeObject {
     leaseTransitions?: number;
   };
 }
-
-const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export class LeaderElector {
   private leading = false;

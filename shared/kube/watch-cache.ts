@@ -9,8 +9,9 @@
  * - aborts a watch that has been silent for longer than the server could keep it open (a stall);
  * - exposes its health (synced, last event time, relists, restarts) for /readyz and metrics.
  */
-import { Backoff, sleep } from '../backoff.js';
+import { Backoff } from '../backoff.js';
 import { messageOf, ThurkubeError } from '../errors.js';
+import { sleep } from '../time.js';
 import type { KubeClient, KubeList, KubeObject } from './client.js';
 import { apiVersionOf, type ResourceType, resourcePath } from './resources.js';
 
