@@ -28,6 +28,8 @@ export interface WatchCacheOptions<T> {
   /** Watch one namespace only; all namespaces when unset. */
   namespace?: string;
   labelSelector?: string;
+  /** E.g. `metadata.name=N`, to watch one object by name (RBAC can then stay on that name). */
+  fieldSelector?: string;
   /** Trims objects before they are stored; managedFields are always dropped. */
   transform?: (object: T) => T;
   /** How long the server keeps one watch open. */
@@ -207,13 +209,13 @@ export class WatchCache<T extends KubeObject> {
   }
 
   private async relist(signal: AbortSignal): Promise<void> {
-    const { client, type, namespace, labelSelector, pageSize = 500 } = this.options;
+    const { client, type, namespace, labelSelector, fieldSelector, pageSize = 500 } = this.options;
     const fresh = new Map<string, T>();
     let next: string | undefined;
     let version = '';
     do {
       const page = await client.request<KubeList<T>>('GET', resourcePath(type, { namespace }), {
-        query: { labelSelector, limit: pageSize, continue: next },
+        query: { labelSelector, fieldSelector, limit: pageSize, continue: next },
         signal,
       });
       for (const item of page.items) {
@@ -247,7 +249,7 @@ export class WatchCache<T extends KubeObject> {
   }
 
   private async watchOnce(outer: AbortSignal): Promise<void> {
-    const { client, type, namespace, labelSelector, timeoutSeconds = 300 } = this.options;
+    const { client, type, namespace, labelSelector, fieldSelector, timeoutSeconds = 300 } = this.options;
     const controller = new AbortController();
     const abort = () => controller.abort();
     outer.addEventListener('abort', abort, { once: true });
@@ -266,6 +268,7 @@ export class WatchCache<T extends KubeObject> {
             allowWatchBookmarks: true,
             timeoutSeconds,
             labelSelector,
+            fieldSelector,
           },
           signal: controller.signal,
         },

@@ -341,6 +341,7 @@ describe('chart: on the local cluster', () => {
       admission  patch    validatingwebhookconfigurations/ADMISSION      users   yes
       admission  patch    validatingwebhookconfigurations/someone-else   users   no
       admission  update   secrets/ADMISSION-tls                          release yes
+      admission  list     secrets/ADMISSION-tls                          release yes
       admission  watch    secrets/ADMISSION-tls                          release yes
       admission  update   secrets/someone-else                           release no
       admission  escalate clusterroles                                   users   no
