@@ -74,8 +74,8 @@ export async function startController(options: ControllerOptions, log: Logger): 
     now: () => new Date(),
   };
 
-  const queue = new WorkQueue(
-    async (key) => {
+  const queue = new WorkQueue({
+    process: async (key) => {
       const started = performance.now();
       try {
         const outcome = await reconcile(ctx, key);
@@ -88,17 +88,20 @@ export async function startController(options: ControllerOptions, log: Logger): 
         metrics.reconcileSeconds.observe({}, (performance.now() - started) / 1000);
       }
     },
-    options.concurrency,
-    (key, error, retryInMs) =>
+    concurrency: options.concurrency,
+    onError: (key, error, retryInMs) =>
       log[retryInMs === undefined ? 'info' : 'warn'](
         { agentJob: key, err: messageOf(error), retryInMs },
         retryInMs === undefined
           ? 'reconcile stopped until the AgentJob changes'
           : 'reconcile failed, will retry',
       ),
-    { depth: (n) => metrics.queueDepth.set({}, n), waited: (s) => metrics.queueWait.observe({}, s) },
-    (error) => isRetryable(error) && !isKind(error, 'Invalid'),
-  );
+    observer: {
+      depth: (n) => metrics.queueDepth.set({}, n),
+      waited: (s) => metrics.queueWait.observe({}, s),
+    },
+    retryable: (error) => isRetryable(error) && !isKind(error, 'Invalid'),
+  });
 
   const index = new ReferenceIndex();
   wireHandlers(caches, index, (key) => queue.add(key));
