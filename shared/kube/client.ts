@@ -90,11 +90,14 @@ async function readAll(body: AsyncIterable<Buffer | string>): Promise<string> {
 export interface KubeClientOptions {
   /** How requests reach the server; Node's http(s) with the Connection's TLS settings by default. */
   transport?: Transport;
+  /** Why writes may not be sent now (e.g. leadership lost), checked before each; none when unset. */
+  fence?: () => string | undefined;
 }
 
 export class KubeClient {
   readonly server: URL;
   private readonly transport: Transport;
+  private readonly fence?: () => string | undefined;
   observer?: RequestObserver;
 
   constructor(
@@ -103,6 +106,19 @@ export class KubeClient {
   ) {
     this.server = new URL(connection.server);
     this.transport = options.transport ?? nodeTransport(connection);
+    this.fence = options.fence;
+  }
+
+  /**
+   * The same connection and observer, but every write (any verb but GET) is checked against
+   * `fence` first and refused, unsent, while it gives a reason. The controller writes through
+   * one fenced by its leadership, so a reconcile that outlives its replica's lease stops before
+   * its next write instead of racing the new leader.
+   */
+  fenced(fence: () => string | undefined): KubeClient {
+    const view = new KubeClient(this.connection, { transport: this.transport, fence });
+    view.observer = this.observer;
+    return view;
   }
 
   /**
@@ -111,6 +127,9 @@ export class KubeClient {
    * for (its priority and fairness throttling), up to THROTTLE_RETRIES times.
    */
   private async send(method: string, path: string, args: RequestArgs): Promise<HttpResponse> {
+    const fenced = method === 'GET' ? undefined : this.fence?.();
+    if (fenced)
+      throw new ThurkubeError('Transient', `${method} ${path} not sent: ${fenced}`, { reason: 'Fenced' });
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(args.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
