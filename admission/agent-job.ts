@@ -5,7 +5,7 @@
  */
 import type { ReferencedKind } from '../shared/api.js';
 import type { KubeObject } from '../shared/kube/client.js';
-import { maxAgentJobName } from '../shared/names.js';
+import { agentJobNameProblem, maxAgentJobName } from '../shared/names.js';
 import { parseSpec } from '../shared/objects.js';
 import {
   describeProblem,
@@ -14,13 +14,13 @@ import {
   referencesOf,
   resolveRefs,
 } from '../shared/render/resolve.js';
+import { everFires, isTimeZone, parseSchedule } from '../shared/schedule.js';
 import type { AgentJobSpec } from '../shared/schemas/agent-job.js';
 import type { FieldIssue } from '../shared/validation.js';
 import { accessIssues } from './agent-job-access.js';
 import { childIssues, type ScheduleFix } from './dry-run.js';
 import type { Lookups } from './lookups.js';
 import { type AdmissionRequest, nameOf } from './review.js';
-import { everFires, isTimeZone, parseSchedule } from './schedule.js';
 import { secretWarnings } from './secrets.js';
 import { type Settings, type Verdict, verdict } from './verdict.js';
 
@@ -29,15 +29,8 @@ export function localIssues(name: string, spec: Partial<AgentJobSpec>) {
   const issues: FieldIssue[] = [];
   const warnings: string[] = [];
   const scheduled = spec.schedule !== undefined;
-  const max = maxAgentJobName(scheduled);
-  if (name.length > max) {
-    const why = scheduled ? 'its CronJob is named N' : 'its Job is named N-<16 hex digits>';
-    const kind = scheduled ? 'scheduled' : 'one-shot';
-    issues.push({
-      path: 'metadata.name',
-      message: `"${name}" is ${name.length} characters; a ${kind} AgentJob may have at most ${max} (${why})`,
-    });
-  }
+  const nameProblem = agentJobNameProblem(name, scheduled);
+  if (nameProblem) issues.push({ path: 'metadata.name', message: nameProblem });
   const timezone = spec.timezone ?? 'Etc/UTC';
   const zoneOk = isTimeZone(timezone);
   if (!zoneOk)
@@ -54,7 +47,7 @@ export function localIssues(name: string, spec: Partial<AgentJobSpec>) {
     // Placeholders where the value is already reported: the dry-run then tells only new problems.
     cron = { schedule: parsed.ok ? spec.schedule : '@daily', timezone: zoneOk ? timezone : 'Etc/UTC' };
   }
-  return { issues, warnings, cron, shortName: name.slice(0, max) };
+  return { issues, warnings, cron, shortName: name.slice(0, maxAgentJobName(scheduled)) };
 }
 
 /** Every referenced object, looked up at once; the missing ones as problems. */

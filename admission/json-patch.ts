@@ -3,29 +3,16 @@
  * key, so fields the webhook did not touch (unknown ones included) never appear; an array that
  * changed is replaced whole, which is always valid and keeps the patch easy to read.
  */
+import { deepEqual, isPlainObject } from '../shared/equality.js';
+
 export type PatchOperation =
   | { op: 'add'; path: string; value: unknown }
   | { op: 'replace'; path: string; value: unknown }
   | { op: 'remove'; path: string };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** RFC 6901: `~` and `/` inside a key are escaped. */
 export const pointer = (path: string, key: string) =>
   `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a).filter((k) => a[k] !== undefined);
-    if (keys.length !== Object.keys(b).filter((k) => b[k] !== undefined).length) return false;
-    return keys.every((k) => deepEqual(a[k], b[k]));
-  }
-  return false;
-}
 
 export function diff(from: unknown, to: unknown, path = ''): PatchOperation[] {
   if (deepEqual(from, to)) return [];

@@ -1,3 +1,4 @@
+import { applyPatch as applyOperations, type Operation } from 'fast-json-patch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   capturedReview,
@@ -9,24 +10,13 @@ import {
 } from '../test/fixtures/admission/harness.js';
 import { diff, type PatchOperation } from './json-patch.js';
 
-/** RFC 6902 add/replace/remove on plain JSON, to check that a patch yields what was meant. */
-function applyPatch(document: unknown, patch: readonly PatchOperation[]): unknown {
-  const root = { doc: structuredClone(document) } as Record<string, unknown>;
-  for (const op of patch) {
-    const keys = [
-      'doc',
-      ...op.path
-        .split('/')
-        .slice(1)
-        .map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~')),
-    ];
-    const last = keys.pop() as string;
-    const parent = keys.reduce<Record<string, unknown>>((o, k) => o[k] as Record<string, unknown>, root);
-    if (op.op === 'remove') delete parent[last];
-    else parent[last] = op.value;
-  }
-  return root.doc;
-}
+/**
+ * Applies a patch with a real RFC 6902 implementation that validates every operation: a `replace`
+ * of a path that does not exist, or an `add` under a missing parent, fails here as it would at
+ * the API server.
+ */
+const applyPatch = (document: unknown, patch: readonly PatchOperation[]): unknown =>
+  applyOperations(structuredClone(document), patch as Operation[], true, false).newDocument;
 
 const defaultAnnotation = { 'thurkube.thurbeen.eu/default': 'true' };
 const object = (kind: string, name: string, spec: unknown, annotations?: Record<string, string>) => ({
@@ -175,12 +165,24 @@ describe('the JSONPatch diff', () => {
     ['a nested change', { a: { b: { c: 1, d: 2 } } }, { a: { b: { c: 3, d: 2 } } }],
     ['a changed array', { a: [1, 2, 3] }, { a: [3, 2] }],
     ['an object turned into a string', { a: { b: 1 } }, { a: 'b' }],
+    ['a whole document replaced', [1], { a: 1 }],
+    ['a key added beside unknown nested ones', { s: { x: { y: 1 } } }, { s: { x: { y: 1 }, z: [] } }],
   ];
   for (const [what, from, to] of cases) {
     it(`turns one document into the other: ${what}`, () => {
       expect(applyPatch(from, diff(from, to))).toEqual(to);
     });
   }
+
+  it('adds what is absent and replaces only what is there (a real RFC 6902 check refuses the mix-up)', () => {
+    expect(diff({ a: 1 }, { a: 2, b: 3 })).toEqual([
+      { op: 'replace', path: '/a', value: 2 },
+      { op: 'add', path: '/b', value: 3 },
+    ]);
+    expect(() => applyPatch({}, [{ op: 'replace', path: '/b', value: 3 }])).toThrow(
+      /OPERATION_PATH_UNRESOLVABLE|unresolvable/i,
+    );
+  });
 
   it('escapes ~ and / in keys as RFC 6901 says', () => {
     expect(diff({}, { 'x/y~z': 1 })).toEqual([{ op: 'add', path: '/x~1y~0z', value: 1 }]);

@@ -5,10 +5,11 @@
  */
 import type * as v from 'valibot';
 import { REFERENCE_FIELDS } from '../shared/api.js';
-import { withDefaults } from '../shared/defaults.js';
+import { isPlainObject } from '../shared/equality.js';
 import { ANNOTATION_AUTHORIZATION, ANNOTATION_DEFAULT } from '../shared/labels.js';
 import { AgentJobSpec } from '../shared/schemas/agent-job.js';
 import { recordAuthorization } from './authorization.js';
+import { withDefaults } from './defaults.js';
 import { diff, type PatchOperation } from './json-patch.js';
 import type { Lookups } from './lookups.js';
 import { type AdmissionRequest, nameOf } from './review.js';
@@ -20,9 +21,6 @@ const entries = (AgentJobSpec as unknown as v.ObjectSchema<v.ObjectEntries, unde
 /** The references the schema requires: those a namespace default can fill in. */
 export const DEFAULTABLE = REFERENCE_FIELDS.filter((r) => entries[r.field]?.type !== 'optional');
 const LISTS = REFERENCE_FIELDS.filter((r) => r.many).map((r) => r.field);
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const dedupe = (list: unknown) => (Array.isArray(list) ? [...new Set(list)] : list);
 
@@ -39,7 +37,7 @@ export async function mutate(
   if (!applies || !object || object.metadata?.deletionTimestamp) return { allowed: true, patch: [] };
   // A spec that is not an object is left for the schema to reject with a clear message.
   const received = object.spec ?? {};
-  if (!isRecord(received)) return { allowed: true, patch: [] };
+  if (!isPlainObject(received)) return { allowed: true, patch: [] };
 
   const spec: Record<string, unknown> = withDefaults(AgentJobSpec, received);
   const omitted = DEFAULTABLE.filter((ref) => spec[ref.field] === undefined);

@@ -11,10 +11,16 @@ const { certFile, keyFile } = pki;
 afterAll(() => pki.remove());
 
 const logger = createLogger('admission', 'silent');
+/** The slow route tells when a request reached it, and answers when the test lets it. */
+let arrived = () => {};
+let finish = () => {};
 const app = new Hono()
   .get('/hello', (c) => c.text('hello'))
   .get('/slow', async (c) => {
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise<void>((resolve) => {
+      finish = resolve;
+      arrived();
+    });
     return c.text('done');
   });
 
@@ -39,9 +45,19 @@ describe('serveHttps', () => {
     const certificates = new FileCertificateSource({ certFile, keyFile });
     await certificates.start(stop.signal);
     const server = await serveHttps({ app, certificates, host: '127.0.0.1', port: 0, logger });
+    const reached = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
     const inFlight = fetchText(server.port, '/slow');
-    await new Promise((r) => setTimeout(r, 100));
-    const closed = server.close();
+    await reached;
+    let closedYet = false;
+    const closed = server.close().then(() => {
+      closedYet = true;
+    });
+    // close() waits for the review in flight: it has not finished while the route still works.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closedYet).toBe(false);
+    finish();
     expect(await inFlight).toBe('done');
     await closed;
     stop.abort();

@@ -3,13 +3,13 @@
  * a review in, a verdict out (allowed, every issue with its path, warnings).
  */
 import { GROUP, KIND_NAMES, type KindName, type ReferencedKind } from '../shared/api.js';
+import { deepEqual } from '../shared/equality.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import { ANNOTATION_AUTHORIZE } from '../shared/labels.js';
 import { parseSpec } from '../shared/objects.js';
 import { describePermission } from '../shared/rbac.js';
 import { validateAgentJob } from './agent-job.js';
 import { firstLacking, ruleIssues, userLabel } from './escalation.js';
-import { deepEqual } from './json-patch.js';
 import { kindIssues } from './kinds.js';
 import type { Lookups } from './lookups.js';
 import { privilegedUseIssues } from './privileged-refs.js';

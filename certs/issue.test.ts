@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { connect, createServer } from 'node:tls';
 import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '../shared/time.js';
 import { parseCert, signedBy } from './inspect.js';
 import { execute, type IssueOptions, serviceDnsNames, splitHosts } from './issue.js';
 
-const DAY_MS = 86_400_000;
 const now = new Date('2026-03-01T12:00:00Z');
 const options: IssueOptions = {
   commonName: 'thurkube-admission.thurkube-system.svc',

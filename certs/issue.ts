@@ -1,12 +1,12 @@
 /** Carries out a plan: makes the keys and certificates it calls for and returns the new state. */
 import { isIP } from 'node:net';
+import { DAY_MS } from '../shared/time.js';
 import { samePem } from './inspect.js';
 import { createCa, issueCertificate, newRsaKeyPemAsync } from './pki.js';
 import type { Plan } from './plan.js';
 import { trustedWith } from './plan.js';
 import type { CertState, KeyPair } from './state.js';
 
-const DAY_MS = 86_400_000;
 const MAX_BACKDATE_MS = 5 * 60_000;
 
 export interface IssueOptions {

@@ -7,6 +7,7 @@
 import { generateKeyPair, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import { DAY_MS } from '../shared/time.js';
 
 export interface Issued {
   certPem: string;
@@ -39,7 +40,6 @@ export interface LeafOptions {
   keyPem?: string;
 }
 
-const DAY_MS = 86_400_000;
 /** Tolerates small clock differences between the issuer and the verifier. */
 const BACKDATE_MS = 5 * 60_000;
 
@@ -84,30 +84,23 @@ function randomSerial(): string {
   return bytes.toString('hex');
 }
 
-function validity(
-  now: Date,
-  days: number,
-  backdateMs = BACKDATE_MS,
-  notAfterCap?: Date,
-): { notBefore: Date; notAfter: Date } {
-  const notBefore = new Date(now.getTime() - backdateMs);
-  let notAfter = new Date(now.getTime() + days * DAY_MS);
-  if (notAfterCap && notAfter > notAfterCap) notAfter = new Date(notAfterCap.getTime());
-  return { notBefore, notAfter };
-}
-
-export function createCa(options: CaOptions): Issued {
+/** A certificate with a new serial, its key (given or new) and its validity window; no names yet. */
+function newCertificate(options: CaOptions | LeafOptions, notAfterCap?: Date) {
   const keys = newKeyPair(options.keyPem);
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = randomSerial();
-  const { notBefore, notAfter } = validity(
-    options.now ?? new Date(),
-    options.validityDays,
-    options.backdateMs,
-  );
+  const now = (options.now ?? new Date()).getTime();
+  const notBefore = new Date(now - (options.backdateMs ?? BACKDATE_MS));
+  let notAfter = new Date(now + options.validityDays * DAY_MS);
+  if (notAfterCap && notAfter > notAfterCap) notAfter = new Date(notAfterCap.getTime());
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
+  return { cert, keys, notBefore, notAfter };
+}
+
+export function createCa(options: CaOptions): Issued {
+  const { cert, keys, notBefore, notAfter } = newCertificate(options);
   const subject = [{ name: 'commonName', value: options.commonName }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
@@ -122,18 +115,7 @@ export function createCa(options: CaOptions): Issued {
 
 export function issueCertificate(ca: Pick<Issued, 'certPem' | 'keyPem'>, options: LeafOptions): Issued {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const keys = newKeyPair(options.keyPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = randomSerial();
-  const { notBefore, notAfter } = validity(
-    options.now ?? new Date(),
-    options.validityDays,
-    options.backdateMs,
-    caCert.validity.notAfter,
-  );
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
+  const { cert, keys, notBefore, notAfter } = newCertificate(options, caCert.validity.notAfter);
   const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: options.commonName }];
   for (const o of options.organizations ?? []) subject.push({ name: 'organizationName', value: o });
   cert.setSubject(subject);
@@ -157,15 +139,4 @@ export function issueCertificate(ca: Pick<Issued, 'certPem' | 'keyPem'>, options
   cert.setExtensions(extensions as forge.pki.CertificateField[]);
   signCertificate(cert, ca.keyPem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.pem, notBefore, notAfter };
-}
-
-/** Public half of a private key, PEM (SubjectPublicKeyInfo). */
-export function publicKeyPem(keyPem: string): string {
-  const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  return forge.pki.publicKeyToPem(forge.pki.setRsaPublicKey(key.n, key.e));
-}
-
-/** A fresh RSA key pair, PEM, e.g. for service-account token signing. */
-export function newRsaKeyPem(): string {
-  return newKeyPair().pem;
 }

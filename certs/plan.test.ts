@@ -1,11 +1,11 @@
 /** The renewal plan, step by step and over months of a simulated clock. */
 import { describe, expect, it } from 'vitest';
-import { parseCert, samePem, signedBy } from './inspect.js';
+import { DAY_MS } from '../shared/time.js';
+import { keyMatches, parseCert, samePem, signedBy } from './inspect.js';
 import { execute, type IssueOptions, serviceDnsNames } from './issue.js';
 import { type Plan, type PlanInput, plan } from './plan.js';
 import type { CertState } from './state.js';
 
-const DAY_MS = 86_400_000;
 const start = new Date('2026-01-01T00:00:00Z');
 const at = (days: number) => new Date(start.getTime() + days * DAY_MS);
 const names = serviceDnsNames('svc', 'ns');
@@ -103,7 +103,13 @@ describe('plan', () => {
         reason:
           'the CA: 67% of its lifetime passed at 2026-02-09T23:58:20.000Z (expires 2026-03-02T00:00:00.000Z)',
       });
-      expect(published.nextCa).toBeDefined();
+      // A new CA of its own (its own key, a full lifetime from now), not a copy of the current one.
+      const next = parseCert(published.nextCa?.certPem ?? '');
+      expect(next.x509.ca).toBe(true);
+      expect(next.fingerprint256).not.toBe(parseCert(fresh.ca.certPem).fingerprint256);
+      expect(keyMatches(published.nextCa?.certPem ?? '', published.nextCa?.keyPem ?? '')).toBe(true);
+      expect(keyMatches(published.nextCa?.certPem ?? '', fresh.ca.keyPem)).toBe(false);
+      expect(next.notAfter.getTime() - publishAt.getTime()).toBe(60 * DAY_MS);
       expect(published.trusted).toHaveLength(2);
       expect(samePem(published.trusted[0] ?? '', fresh.ca.certPem)).toBe(true);
       expect(samePem(published.trusted[1] ?? '', published.nextCa?.certPem ?? '')).toBe(true);

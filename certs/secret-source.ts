@@ -8,11 +8,13 @@
  * The loop wakes at the next moment something is due, at every change of the Secret (a watch),
  * and at least every `pollIntervalMs` (a watch can miss events; a poll cannot).
  */
-import { Backoff, sleep } from '../shared/backoff.js';
+import { Backoff } from '../shared/backoff.js';
 import { isKind, messageOf } from '../shared/errors.js';
 import type { KubeClient } from '../shared/kube/client.js';
 import { RESOURCES, resourcePath } from '../shared/kube/resources.js';
+import { WatchCache } from '../shared/kube/watch-cache.js';
 import { createLogger, type Logger } from '../shared/log.js';
+import { DAY_MS, sleep } from '../shared/time.js';
 import { joinPems, parseCert } from './inspect.js';
 import { execute, type IssueOptions, serviceDnsNames, splitHosts } from './issue.js';
 import { plan } from './plan.js';
@@ -26,8 +28,6 @@ import {
   stateFromSecret,
 } from './state.js';
 import { injectCaBundle, webhooksTrust } from './webhook-ca.js';
-
-const DAY_MS = 86_400_000;
 
 export interface SecretSourceOptions {
   client: KubeClient;
@@ -235,28 +235,24 @@ export class SecretCertificateSource implements CertificateSource {
     else this.dirty = true;
   }
 
-  /** Watches the one Secret (by name, so RBAC can stay on that name) to hear of other replicas' writes. */
-  private async watch(signal: AbortSignal): Promise<void> {
+  /**
+   * Watches the one Secret (by name, so RBAC can stay on that name) to hear of other replicas'
+   * writes. The first list is what the loop reads anyway, so only changes after it wake the loop.
+   */
+  private watch(signal: AbortSignal): Promise<void> {
     const { client, namespace, secretName } = this.options;
-    const backoff = new Backoff(1000, 30_000);
-    while (!signal.aborted) {
-      const began = Date.now();
-      try {
-        await client.stream(
-          resourcePath(RESOURCES.secrets, { namespace }),
-          { query: { watch: 1, fieldSelector: `metadata.name=${secretName}`, timeoutSeconds: 300 }, signal },
-          () => this.wake(),
-        );
-        if (Date.now() - began > 1000) backoff.reset();
-        else await sleep(backoff.next(), signal);
-      } catch (error) {
-        if (signal.aborted) break;
-        this.log.debug(
-          { err: messageOf(error) },
-          'watch of the certificate Secret failed; polling continues',
-        );
-        await sleep(backoff.next(), signal);
-      }
-    }
+    const secret = new WatchCache<SecretObject>({
+      client,
+      type: RESOURCES.secrets,
+      namespace,
+      fieldSelector: `metadata.name=${secretName}`,
+      // Only that it changed matters here: the keys stay out of this cache.
+      transform: (object) => ({ ...object, data: {} }),
+      onError: (message) => this.log.debug({ err: message }, 'certificate Secret watch; polling continues'),
+    });
+    secret.on(() => {
+      if (secret.health.synced) this.wake();
+    });
+    return secret.run(signal);
   }
 }

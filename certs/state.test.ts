@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '../shared/time.js';
 import { certFlagsFrom } from './flags.js';
 import { execute, serviceDnsNames } from './issue.js';
 import { ANNOTATION_GENERATION, ANNOTATION_NEXT_CA_PUBLISHED, secretFor, stateFromSecret } from './state.js';
 
-const DAY_MS = 86_400_000;
 const now = new Date();
 const options = {
   commonName: 'svc.ns.svc',

@@ -6,21 +6,14 @@
  */
 import { isKind } from '../shared/errors.js';
 import type { KubeClient, KubeObject } from '../shared/kube/client.js';
-import type { ResourceType } from '../shared/kube/resources.js';
+import { RESOURCES, type ResourceType } from '../shared/kube/resources.js';
 import { samePem, splitPems } from './inspect.js';
 import { ANNOTATION_GENERATION } from './state.js';
 
-const admissionregistration = (plural: string, kind: string): ResourceType => ({
-  group: 'admissionregistration.k8s.io',
-  version: 'v1',
-  plural,
-  kind,
-  namespaced: false,
-});
-
+/** Both configurations carry the same name; their webhooks all get the same caBundle. */
 export const WEBHOOK_CONFIGURATION_TYPES = [
-  admissionregistration('mutatingwebhookconfigurations', 'MutatingWebhookConfiguration'),
-  admissionregistration('validatingwebhookconfigurations', 'ValidatingWebhookConfiguration'),
+  RESOURCES.mutatingWebhookConfigurations,
+  RESOURCES.validatingWebhookConfigurations,
 ];
 
 interface WebhookConfiguration extends KubeObject {

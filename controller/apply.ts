@@ -5,6 +5,7 @@
  * another manager is reported instead of silently overwriting someone else's object; one that
  * carries rights is never taken over at all (carriesRights).
  */
+import { covers } from '../shared/equality.js';
 import { isKind, ThurkubeError } from '../shared/errors.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import type { ResourceType } from '../shared/kube/resources.js';
@@ -15,7 +16,6 @@ import {
   LABEL_AGENTJOB_NAMESPACE,
   LABEL_OWNER_UID,
 } from '../shared/labels.js';
-import { covers } from './compare.js';
 import type { ControllerContext } from './context.js';
 
 export type ApplyResult = 'unchanged' | 'created' | 'updated';

@@ -63,10 +63,39 @@ export async function startController(options: ControllerOptions, log: Logger): 
   const accessKey = clusterAccess
     ? await loadAccessKey(client, options.accessKeySecret ?? DEFAULT_ACCESS_KEY)
     : undefined;
+  let leading = !options.leaderElect;
+  const stop = new AbortController();
+  // Every watch and timer listens on this one signal.
+  setMaxListeners(0, stop.signal);
+  const synced = Promise.all(allCaches(caches).map((c) => c.waitForSync(stop.signal)));
+  const elector = options.leaderElect
+    ? new LeaderElector({
+        client,
+        namespace: options.leaseNamespace,
+        name: options.leaseName,
+        identity,
+        log,
+        onStartedLeading: () => {
+          leading = true;
+          metrics.leader.set({}, 1);
+          void synced.then(() => leading && queue.resume());
+        },
+        onStoppedLeading: () => {
+          leading = false;
+          metrics.leader.set({}, 0);
+          queue.pause();
+        },
+      })
+    : undefined;
+  // Reconciles write through a client fenced by leadership: one in flight when the lease is lost
+  // stops before its next write. Caches and the elector itself use the plain client.
+  const writer = elector
+    ? client.fenced(() => (elector.holds() ? undefined : 'this replica no longer holds the leader lease'))
+    : client;
   const ctx: ControllerContext = {
-    client,
+    client: writer,
     caches,
-    events: new EventRecorder(client, CONTROLLER_NAME, identity, log),
+    events: new EventRecorder(writer, CONTROLLER_NAME, identity, log),
     metrics,
     log,
     clusterAccess,
@@ -74,8 +103,8 @@ export async function startController(options: ControllerOptions, log: Logger): 
     now: () => new Date(),
   };
 
-  const queue = new WorkQueue(
-    async (key) => {
+  const queue = new WorkQueue({
+    process: async (key) => {
       const started = performance.now();
       try {
         const outcome = await reconcile(ctx, key);
@@ -88,53 +117,30 @@ export async function startController(options: ControllerOptions, log: Logger): 
         metrics.reconcileSeconds.observe({}, (performance.now() - started) / 1000);
       }
     },
-    options.concurrency,
-    (key, error, retryInMs) =>
+    concurrency: options.concurrency,
+    onError: (key, error, retryInMs) =>
       log[retryInMs === undefined ? 'info' : 'warn'](
         { agentJob: key, err: messageOf(error), retryInMs },
         retryInMs === undefined
           ? 'reconcile stopped until the AgentJob changes'
           : 'reconcile failed, will retry',
       ),
-    { depth: (n) => metrics.queueDepth.set({}, n), waited: (s) => metrics.queueWait.observe({}, s) },
-    (error) => isRetryable(error) && !isKind(error, 'Invalid'),
-  );
+    observer: {
+      depth: (n) => metrics.queueDepth.set({}, n),
+      waited: (s) => metrics.queueWait.observe({}, s),
+    },
+    retryable: (error) => isRetryable(error) && !isKind(error, 'Invalid'),
+  });
 
   const index = new ReferenceIndex();
   wireHandlers(caches, index, (key) => queue.add(key));
   const all = allCaches(caches);
   observeCaches(metrics, all);
 
-  const stop = new AbortController();
-  // Every watch and timer listens on this one signal.
-  setMaxListeners(0, stop.signal);
   const watching = all.map((cache) => cache.run(stop.signal));
-  let leadershipKnown = () => true;
-  let leading = !options.leaderElect;
-  let electing: Promise<void> = Promise.resolve();
-  const synced = Promise.all(all.map((c) => c.waitForSync(stop.signal)));
-
-  if (options.leaderElect) {
-    const elector = new LeaderElector({
-      client,
-      namespace: options.leaseNamespace,
-      name: options.leaseName,
-      identity,
-      log,
-      onStartedLeading: () => {
-        leading = true;
-        metrics.leader.set({}, 1);
-        void synced.then(() => leading && queue.resume());
-      },
-      onStoppedLeading: () => {
-        leading = false;
-        metrics.leader.set({}, 0);
-        queue.pause();
-      },
-    });
-    electing = elector.run(stop.signal);
-    leadershipKnown = () => elector.known;
-  } else {
+  const electing = elector ? elector.run(stop.signal) : Promise.resolve();
+  const leadershipKnown = () => elector?.known ?? true;
+  if (!elector) {
     metrics.leader.set({}, 1);
     void synced.then(() => queue.resume());
   }

@@ -7,6 +7,7 @@ import { API_VERSION } from '../shared/api.js';
 import type { KubeClient } from '../shared/kube/client.js';
 import { RESOURCES } from '../shared/kube/resources.js';
 import type { Logger } from '../shared/log.js';
+import { microTime } from '../shared/time.js';
 
 export interface EventTarget {
   name: string;
@@ -42,7 +43,7 @@ export class EventRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name: `${target.name}.${randomBytes(8).toString('hex')}`, namespace: target.namespace },
-      eventTime: new Date(now).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'),
+      eventTime: microTime(new Date(now)),
       type,
       reason,
       action,

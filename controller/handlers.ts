@@ -3,14 +3,13 @@
  * event, so a handler only has to name the right keys.
  */
 import { KIND_NAMES, type ReferencedKind } from '../shared/api.js';
+import { deepEqual } from '../shared/equality.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import type { CacheEvent } from '../shared/kube/watch-cache.js';
 import { LABEL_AGENTJOB, LABEL_AGENTJOB_NAMESPACE } from '../shared/labels.js';
 import type { AgentJobSpec } from '../shared/schemas/agent-job.js';
 import { allCaches, type Caches } from './caches.js';
 import type { ReferenceIndex } from './ref-index.js';
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** A change the controller must act on; our own status writes are not one. */
 export function agentJobChanged(event: CacheEvent<KubeObject>): boolean {
@@ -20,8 +19,8 @@ export function agentJobChanged(event: CacheEvent<KubeObject>): boolean {
   return (
     a.generation !== b.generation ||
     a.deletionTimestamp !== b.deletionTimestamp ||
-    !same(a.annotations, b.annotations) ||
-    !same(a.finalizers, b.finalizers) ||
+    !deepEqual(a.annotations, b.annotations) ||
+    !deepEqual(a.finalizers, b.finalizers) ||
     a.uid !== b.uid
   );
 }
@@ -40,7 +39,7 @@ export function wireHandlers(caches: Caches, index: ReferenceIndex, enqueue: (ke
 
   for (const kind of KIND_NAMES.filter((k): k is ReferencedKind => k !== 'AgentJob')) {
     caches.refs[kind].on((event) => {
-      if (event.type === 'MODIFIED' && event.old && same(event.old.spec, event.object.spec)) return;
+      if (event.type === 'MODIFIED' && event.old && deepEqual(event.old.spec, event.object.spec)) return;
       const { name = '', namespace = '' } = event.object.metadata ?? {};
       for (const key of index.usersOf(kind, namespace, name)) enqueue(key);
     });

@@ -5,11 +5,11 @@
  * the lease's resourceVersion, so two replicas can never both win. On shutdown the leader
  * releases the lease so a standby takes over at once.
  */
-import { sleep } from '../shared/backoff.js';
 import { isKind, messageOf } from '../shared/errors.js';
 import type { KubeClient, KubeObject } from '../shared/kube/client.js';
 import { RESOURCES, resourcePath } from '../shared/kube/resources.js';
 import type { Logger } from '../shared/log.js';
+import { microTime, sleep } from '../shared/time.js';
 
 export interface LeaderOptions {
   client: KubeClient;
@@ -34,19 +34,29 @@ interface Lease extends KubeObject {
   };
 }
 
-const microTime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-
 export class LeaderElector {
   private leading = false;
   private observedRecord = '';
   private observedAt = 0;
   private lastRenew = 0;
   private lease?: Lease;
+  private readonly renewDeadline: number;
 
-  constructor(private readonly o: LeaderOptions) {}
+  constructor(private readonly o: LeaderOptions) {
+    this.renewDeadline = o.renewDeadlineMs ?? 10_000;
+  }
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * Safe to write: leading, with the last renewal younger than the renew deadline. Others take
+   * over only after the lease duration (longer) without a renewal, so this turns false before
+   * anyone else can lead, even when the loop that steps down is late (a renewal hanging).
+   */
+  holds(): boolean {
+    return this.leading && Date.now() - this.lastRenew < this.renewDeadline;
   }
 
   /** True once the lease has been read: this replica knows whether it leads. */
@@ -57,7 +67,7 @@ export class LeaderElector {
   /** Campaigns and renews until `signal` aborts, then releases the lease if held. */
   async run(signal: AbortSignal): Promise<void> {
     const duration = this.o.leaseDurationSeconds ?? 15;
-    const renewDeadline = this.o.renewDeadlineMs ?? 10_000;
+    const renewDeadline = this.renewDeadline;
     const retry = this.o.retryPeriodMs ?? 2_000;
     while (!signal.aborted) {
       try {

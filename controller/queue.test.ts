@@ -1,98 +1,181 @@
 import { describe, expect, it } from 'vitest';
+import { Backoff } from '../shared/backoff.js';
 import { ThurkubeError } from '../shared/errors.js';
+import type { Outcome } from './queue.js';
 import { WorkQueue } from './queue.js';
 
-const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+/** A promise with its resolve function, to hold a worker until the test lets it go. */
+function gate<T = void>() {
+  let open: (value: T) => void = () => {};
+  const promise = new Promise<T>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** Retries after 1, 2, 4, ... ms: the real policy's shape, fast and without jitter. */
+const fastBackoff = () => new Backoff(1, 100, () => 1);
 
 describe('WorkQueue', () => {
   it('deduplicates a key while it waits, and runs one key on one worker at a time', async () => {
-    const seen: string[] = [];
+    const started: string[] = [];
+    const gates = new Map<string, ReturnType<typeof gate<void>>>();
     let running = 0;
     let maxRunning = 0;
-    const q = new WorkQueue(
-      async (key) => {
+    const q = new WorkQueue({
+      process: async (key) => {
         running += 1;
         maxRunning = Math.max(maxRunning, running);
-        seen.push(key);
-        await tick(20);
+        started.push(key);
+        const g = gate();
+        gates.set(`${key}${started.length}`, g);
+        await g.promise;
         running -= 1;
         return undefined;
       },
-      4,
-      () => {},
-    );
+      concurrency: 4,
+    });
     q.add('a');
     q.add('a');
     q.add('b');
+    expect(q.depth).toBe(2);
     q.resume();
-    q.add('a'); // while a runs: runs once more afterwards, never concurrently
-    await tick(5);
+    expect([q.depth, q.inFlight]).toEqual([0, 2]);
+    // While a runs, adding it (twice) makes it run once more afterwards, never concurrently.
     q.add('a');
+    q.add('a');
+    expect(q.inFlight).toBe(2);
+    gates.get('a1')?.open();
+    gates.get('b2')?.open();
+    await new Promise<void>((resolve) => {
+      const poll = () => (gates.has('a3') ? resolve() : setImmediate(poll));
+      poll();
+    });
+    gates.get('a3')?.open();
     await q.drained();
-    expect(seen.sort()).toEqual(['a', 'a', 'b']);
+    expect(started).toEqual(['a', 'b', 'a']);
     expect(maxRunning).toBe(2);
   });
 
-  it('does not process while paused (a standby replica)', async () => {
+  it('does not process while paused (a standby replica), and starts at once when resumed', async () => {
     const seen: string[] = [];
-    const q = new WorkQueue(
-      async (k) => void seen.push(k),
-      1,
-      () => {},
-    );
+    const q = new WorkQueue({ process: async (k) => void seen.push(k), concurrency: 1 });
     q.add('x');
-    await tick(20);
-    expect(seen).toEqual([]);
+    expect([q.depth, q.inFlight, seen]).toEqual([1, 0, []]);
     q.resume();
+    expect([q.depth, q.inFlight]).toEqual([0, 1]);
     await q.drained();
     expect(seen).toEqual(['x']);
+    q.pause();
+    q.add('y');
+    expect([q.depth, q.inFlight]).toEqual([1, 0]);
   });
 
-  it('retries a failing key with growing delays, and never retries an error that is not retryable', async () => {
-    const attempts: number[] = [];
+  it('retries a failing key with doubling delays, then forgets its failures once it succeeds', async () => {
     const delays: (number | undefined)[] = [];
-    const q = new WorkQueue(
-      async (key) => {
-        attempts.push(Date.now());
-        if (key === 'bad') throw new ThurkubeError('Invalid', 'spec.x: nope');
-        if (attempts.length < 3) throw new ThurkubeError('Transient', 'API server unreachable');
+    let attempts = 0;
+    const succeeded = gate();
+    const q = new WorkQueue({
+      process: async () => {
+        attempts += 1;
+        if (attempts <= 3) throw new ThurkubeError('Transient', 'API server unreachable');
+        succeeded.open();
         return undefined;
       },
-      1,
-      (_key, _error, retryIn) => delays.push(retryIn),
-      undefined,
-      (error) => !(error instanceof ThurkubeError && error.kind === 'Invalid'),
-    );
+      concurrency: 1,
+      onError: (_key, _error, retryIn) => delays.push(retryIn),
+      backoff: fastBackoff,
+    });
     q.resume();
     q.add('flaky');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(attempts).toHaveLength(3);
-    expect(delays[0]).toBeGreaterThan(0);
-    expect(delays[1]).toBeGreaterThanOrEqual(delays[0] ?? 0);
+    await succeeded.promise;
+    expect(attempts).toBe(4);
+    expect(delays).toEqual([1, 2, 4]);
+  });
+
+  it('never retries an error the policy calls final, and says so with no retry delay', async () => {
+    const attempts: string[] = [];
+    const delays: (number | undefined)[] = [];
+    const later = gate();
+    const q = new WorkQueue({
+      process: async (key) => {
+        attempts.push(key);
+        if (key === 'later') later.open();
+        if (key === 'bad') throw new ThurkubeError('Invalid', 'spec.x: nope');
+        return undefined;
+      },
+      concurrency: 1,
+      onError: (_key, _error, retryIn) => delays.push(retryIn),
+      retryable: (error) => !(error instanceof ThurkubeError && error.kind === 'Invalid'),
+      backoff: fastBackoff,
+    });
+    q.resume();
     q.add('bad');
+    // A retry would come back after 1 ms; a key due after 20 ms shows it did not.
+    q.addAfter('later', 20);
+    await later.promise;
+    expect(attempts).toEqual(['bad', 'later']);
+    expect(delays).toEqual([undefined]);
+  });
+
+  it('runs a key again after the delay its outcome asks for, once even if asked twice', async () => {
+    const runs: number[] = [];
+    const second = gate();
+    const q = new WorkQueue({
+      process: async (): Promise<Outcome> => {
+        runs.push(performance.now());
+        if (runs.length === 2) second.open();
+        return runs.length === 1 ? { requeueAfterMs: 30 } : undefined;
+      },
+      concurrency: 1,
+    });
+    q.resume();
+    q.add('cron');
     await q.drained();
-    expect(delays.at(-1)).toBeUndefined();
+    q.addAfter('cron', 500); // an earlier scheduled add of the same key wins
+    await second.promise;
+    expect(runs).toHaveLength(2);
+    expect((runs[1] ?? 0) - (runs[0] ?? 0)).toBeGreaterThanOrEqual(29);
+    expect((runs[1] ?? 0) - (runs[0] ?? 0)).toBeLessThan(500);
+  });
+
+  it('reports its depth and how long a key waited', async () => {
+    const depths: number[] = [];
+    const waits: number[] = [];
+    const q = new WorkQueue({
+      process: async () => undefined,
+      concurrency: 1,
+      observer: { depth: (n) => depths.push(n), waited: (s) => waits.push(s) },
+    });
+    q.add('a');
+    q.add('b');
+    q.resume();
+    await q.drained();
+    expect(depths).toEqual([1, 2, 1, 0]);
+    expect(waits).toHaveLength(2);
+    for (const w of waits) expect(w).toBeGreaterThanOrEqual(0);
   });
 
   it('finishes in-flight work on shutdown and takes no more', async () => {
     let finished = 0;
-    const q = new WorkQueue(
-      async () => {
-        await tick(30);
+    const release = gate();
+    const q = new WorkQueue({
+      process: async () => {
+        await release.promise;
         finished += 1;
         return undefined;
       },
-      2,
-      () => {},
-    );
+      concurrency: 2,
+    });
     q.resume();
     q.add('a');
     q.add('b');
-    await tick(5);
-    await q.shutdown();
+    expect(q.inFlight).toBe(2);
+    const stopping = q.shutdown();
     q.add('c');
-    expect(finished).toBe(2);
-    await tick(50);
-    expect(finished).toBe(2);
+    expect(q.depth).toBe(0);
+    release.open();
+    await stopping;
+    expect([finished, q.inFlight, q.depth]).toEqual([2, 0, 0]);
   });
 });

@@ -13,6 +13,19 @@ export interface QueueObserver {
   waited(seconds: number): void;
 }
 
+export interface WorkQueueOptions {
+  process: Processor;
+  /** Keys processed at once. */
+  concurrency: number;
+  /** Told of every failure: `retryInMs` when the key is retried, undefined when it is not. */
+  onError?: (key: string, error: unknown, retryInMs: number | undefined) => void;
+  observer?: QueueObserver;
+  /** Whether a failure is worth retrying; all are unless told otherwise. */
+  retryable?: (error: unknown) => boolean;
+  /** The delays of one key's retries; 200 ms doubling up to a minute, with jitter, unless set. */
+  backoff?: () => Backoff;
+}
+
 export class WorkQueue {
   private readonly pending: string[] = [];
   private readonly pendingSince = new Map<string, number>();
@@ -25,14 +38,12 @@ export class WorkQueue {
   private stopped = false;
   private paused = true;
   private idleWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
+  private readonly observer?: QueueObserver;
 
-  constructor(
-    private readonly process: Processor,
-    private readonly concurrency: number,
-    private readonly onError: (key: string, error: unknown, retryInMs: number | undefined) => void,
-    private readonly observer?: QueueObserver,
-    private readonly retryable: (error: unknown) => boolean = () => true,
-  ) {}
+  constructor(private readonly options: WorkQueueOptions) {
+    this.observer = options.observer;
+  }
 
   add(key: string): void {
     if (this.stopped) return;
@@ -91,12 +102,14 @@ export class WorkQueue {
   }
 
   /** Resolves when nothing is pending or in flight (tests and benchmarks). */
-  async drained(): Promise<void> {
-    while (this.pending.length > 0 || this.active > 0) await new Promise((r) => setTimeout(r, 20));
+  drained(): Promise<void> {
+    if (this.pending.length === 0 && this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
   private pump(): void {
-    while (!this.paused && !this.stopped && this.active < this.concurrency && this.pending.length > 0) {
+    const { concurrency } = this.options;
+    while (!this.paused && !this.stopped && this.active < concurrency && this.pending.length > 0) {
       const key = this.pending.shift() as string;
       const since = this.pendingSince.get(key) ?? performance.now();
       this.pendingSince.delete(key);
@@ -110,22 +123,23 @@ export class WorkQueue {
 
   private async work(key: string): Promise<void> {
     try {
-      const outcome = await this.process(key);
+      const outcome = await this.options.process(key);
       this.backoffs.delete(key);
       if (outcome?.requeueAfterMs !== undefined) this.addAfter(key, outcome.requeueAfterMs);
     } catch (error) {
-      if (this.retryable(error)) {
+      const { retryable = () => true, onError } = this.options;
+      if (retryable(error)) {
         let backoff = this.backoffs.get(key);
         if (!backoff) {
-          backoff = new Backoff(200, 60_000);
+          backoff = this.options.backoff?.() ?? new Backoff(200, 60_000);
           this.backoffs.set(key, backoff);
         }
         const delay = backoff.next();
-        this.onError(key, error, delay);
+        onError?.(key, error, delay);
         this.addAfter(key, delay);
       } else {
         this.backoffs.delete(key);
-        this.onError(key, error, undefined);
+        onError?.(key, error, undefined);
       }
     } finally {
       this.active -= 1;
@@ -133,6 +147,8 @@ export class WorkQueue {
       if (this.dirty.delete(key)) this.add(key);
       if (this.active === 0 && this.stopped) for (const resolve of this.idleWaiters.splice(0)) resolve();
       this.pump();
+      if (this.active === 0 && this.pending.length === 0)
+        for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
   }
 }

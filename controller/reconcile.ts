@@ -5,6 +5,7 @@
  */
 import type { V1CronJob, V1Job } from '@kubernetes/client-node';
 import type { ReferencedKind } from '../shared/api.js';
+import { covers } from '../shared/equality.js';
 import { isKind, messageOf, ThurkubeError } from '../shared/errors.js';
 import type { KubeObject } from '../shared/kube/client.js';
 import { ourResource, type ResourceType } from '../shared/kube/resources.js';
@@ -22,17 +23,16 @@ import { parseSpec } from '../shared/objects.js';
 import { render } from '../shared/render/children.js';
 import type { AgentJobIdentity } from '../shared/render/refs.js';
 import { describeProblem, resolveRefs } from '../shared/render/resolve.js';
+import { nextRunTime } from '../shared/schedule.js';
 import type { AgentJobStatus } from '../shared/schemas/agent-job.js';
 import { formatIssues } from '../shared/validation.js';
 import { applyIfChanged, removeChild } from './apply.js';
 import { BY_AGENTJOB } from './caches.js';
 import { grantFor } from './cluster-access.js';
-import { covers } from './compare.js';
 import type { ControllerContext } from './context.js';
 import { finalize, hasFinalizer, setFinalizer } from './finalizer.js';
 import { type ChildrenSeen, type Plan, plan } from './plan.js';
 import type { Outcome } from './queue.js';
-import { nextRunTime } from './schedule.js';
 import { computeStatus, type Observation } from './status.js';
 import { recordTransitions } from './transitions.js';
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../shared/time.js';
 import type { Binaries } from './cluster/binaries.js';
 import { freePorts } from './cluster/ports.js';
 import { run } from './cluster/run.js';
@@ -49,8 +50,6 @@ async function must(
   if (r.code !== 0) throw new Error(`${what} failed:\n${r.stderr || r.stdout}`);
   return r.stdout;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function httpsStatus(url: string, ca?: string): Promise<number> {
   return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 /** Everything the CRD generator and the services need to know about each kind, in one table. */
 import type * as v from 'valibot';
 import { type KindName, NAMES } from './api.js';
-import { MAX_ONE_SHOT_NAME, MAX_SCHEDULED_NAME } from './names.js';
+import { AGENTJOB_NAME_RULES } from './names.js';
 import { AgentJobSpec, AgentJobStatus } from './schemas/agent-job.js';
 import type { CrdHints } from './schemas/fields.js';
 import {
@@ -95,20 +95,7 @@ export const KINDS: Record<KindName, KindDefinition> = {
       },
       { ...age, priority: 1 },
     ],
-    rootRules: [
-      {
-        rule: `has(self.spec.schedule) || self.metadata.name.size() <= ${MAX_ONE_SHOT_NAME}`,
-        message:
-          `metadata.name: a one-shot AgentJob names its Job N-<16 hex digits>, ` +
-          `so its name may have at most ${MAX_ONE_SHOT_NAME} characters`,
-      },
-      {
-        rule: `!has(self.spec.schedule) || self.metadata.name.size() <= ${MAX_SCHEDULED_NAME}`,
-        message:
-          `metadata.name: a scheduled AgentJob names its CronJob N, ` +
-          `so its name may have at most ${MAX_SCHEDULED_NAME} characters`,
-      },
-    ],
+    rootRules: AGENTJOB_NAME_RULES,
   },
   AgentRuntime: {
     kind: 'AgentRuntime',

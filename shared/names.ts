@@ -39,3 +39,30 @@ export function clusterRbacTwins(namespace: string, agentJob: string): { namespa
   }
   return twins;
 }
+
+/**
+ * The name-length rule, in one place: how long an AgentJob name may be and why, as the admission
+ * webhook says it (`agentJobNameProblem`) and as the CRD's CEL rules enforce it without any
+ * thurkube process running (`AGENTJOB_NAME_RULES`).
+ */
+function nameLimit(scheduled: boolean) {
+  return scheduled
+    ? { kind: 'scheduled', max: MAX_SCHEDULED_NAME, child: 'CronJob', childName: 'N' }
+    : { kind: 'one-shot', max: MAX_ONE_SHOT_NAME, child: 'Job', childName: 'N-<16 hex digits>' };
+}
+
+/** Why `name` is too long for an AgentJob (scheduled or not); undefined when it fits. */
+export function agentJobNameProblem(name: string, scheduled: boolean): string | undefined {
+  const { kind, max, child, childName } = nameLimit(scheduled);
+  if (name.length <= max) return undefined;
+  return `"${name}" is ${name.length} characters; a ${kind} AgentJob may have at most ${max} (its ${child} is named ${childName})`;
+}
+
+/** The same rule as CEL on the whole object (only root rules may read metadata.name). */
+export const AGENTJOB_NAME_RULES = [false, true].map((scheduled) => {
+  const { kind, max, child, childName } = nameLimit(scheduled);
+  return {
+    rule: `${scheduled ? '!' : ''}has(self.spec.schedule) || self.metadata.name.size() <= ${max}`,
+    message: `metadata.name: a ${kind} AgentJob names its ${child} ${childName}, so its name may have at most ${max} characters`,
+  };
+});

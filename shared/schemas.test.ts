@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { example, productPageManifests } from '../test/fixtures/load.js';
 import { KIND_NAMES, type KindName } from './api.js';
-import { withDefaults } from './defaults.js';
-import { KINDS } from './kinds.js';
 import { parseSpec } from './objects.js';
 import { formatIssues } from './validation.js';
 
@@ -59,22 +57,6 @@ describe('AgentJob defaults', () => {
     expect(parsed.value.timeoutSeconds).toBe(1800);
     expect(parsed.value.persist).toBe(true);
     expect(parsed.value.resources?.limits).toEqual({ cpu: 2, memory: '4Gi' });
-  });
-
-  it('adds defaults to a raw object without dropping fields the schema does not know', () => {
-    const raw = { prompt: 'x', futureField: { a: 1 }, timezone: 'Asia/Tokyo' };
-    expect(withDefaults(KINDS.AgentJob.spec, raw)).toEqual({
-      prompt: 'x',
-      futureField: { a: 1 },
-      timezone: 'Asia/Tokyo',
-      suspend: false,
-      mcpServerRefs: [],
-      repositoryRefs: [],
-      timeoutSeconds: 3600,
-      env: [],
-      envFrom: [],
-      persist: false,
-    });
   });
 });
 

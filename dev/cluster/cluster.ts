@@ -6,13 +6,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from '../../shared/time.js';
 import { type Binaries, ensureBinaries } from './binaries.js';
 import { clientsFor, kubeConfigFrom } from './client.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { writeKwokStages } from './kwok-stages.js';
 import { writeClusterPki } from './pki.js';
 import { freePorts } from './ports.js';
-import { isAlive, type Started, sleep, startProcess, stopProcess, waitReady } from './processes.js';
+import { isAlive, type Started, startProcess, stopProcess, waitReady } from './processes.js';
 import { VERSIONS } from './versions.js';
 
 export const NODE_NAME = 'kwok-node-0';

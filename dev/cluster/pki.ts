@@ -1,7 +1,8 @@
 /** The local cluster's certificates: one CA, the API server's serving cert, a client cert per identity. */
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCa, type Issued, issueCertificate, newRsaKeyPem, publicKeyPem } from '../../certs/pki.js';
+import { createCa, type Issued, issueCertificate } from '../../certs/pki.js';
 
 export interface Identity {
   /** File stem, e.g. `admin` gives admin.crt and admin.key. */
@@ -72,11 +73,16 @@ export function writeClusterPki(dir: string): ClusterPki {
       ),
     );
   }
-  const saKeyPem = newRsaKeyPem();
+  // The service-account token signing pair: a key, no certificate.
+  const sa = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const saKey = join(dir, 'sa.key');
   const saPub = join(dir, 'sa.pub');
-  writeFileSync(saKey, saKeyPem, { mode: 0o600 });
-  writeFileSync(saPub, publicKeyPem(saKeyPem));
+  writeFileSync(saKey, sa.privateKey, { mode: 0o600 });
+  writeFileSync(saPub, sa.publicKey);
   return {
     caCert: caFiles.cert,
     caKey: caFiles.key,

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { sleep } from '../../shared/time.js';
 
 export interface Started {
   name: string;
@@ -48,8 +49,6 @@ export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> 
   if (isAlive(pid)) signal('SIGKILL');
   while (isAlive(pid)) await sleep(50);
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Probe {
   url: string;

@@ -1,15 +1,15 @@
 /**
- * A small JSON client for the Kubernetes API on top of KubeConfig's credentials. We talk REST
+ * A small JSON client for the Kubernetes API on top of a Connection's credentials. We talk REST
  * ourselves rather than through client-node's generated APIs: server-side apply, status
  * subresources, watches with bookmarks and custom objects all need the raw JSON, and the generated
  * serializers drop fields whose JSON names differ from their property names.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { StringDecoder } from 'node:string_decoder';
 import { type ErrorKind, ThurkubeError } from '../errors.js';
+import { sleep } from '../time.js';
 import type { Connection } from './config.js';
 import { type PathOptions, type ResourceType, resourcePath } from './resources.js';
+import { type HttpResponse, nodeTransport, type Transport } from './transport.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -65,122 +65,129 @@ const kindForStatus = (status: number): ErrorKind => {
 /** A counter the metrics layer can read: requests by verb and outcome. */
 export type RequestObserver = (verb: string, path: string, status: number, seconds: number) => void;
 
+/** How often, and how long at most, a request throttled with 429 is sent again. */
+const THROTTLE_RETRIES = 5;
+const MAX_RETRY_AFTER_MS = 30_000;
+
+/**
+ * How long the API server asks us to wait (Retry-After: seconds, or an HTTP date); a second when
+ * it does not say, as client-go's throttling default.
+ */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return 1000;
+  const seconds = Number(text);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(text) - now;
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : 1000;
+}
+
+async function readAll(body: AsyncIterable<Buffer | string>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface KubeClientOptions {
+  /** How requests reach the server; Node's http(s) with the Connection's TLS settings by default. */
+  transport?: Transport;
+  /** Why writes may not be sent now (e.g. leadership lost), checked before each; none when unset. */
+  fence?: () => string | undefined;
+}
+
 export class KubeClient {
   readonly server: URL;
-  private options: RequestOptions = {};
-  private optionsAt = 0;
-  private readonly agent: Agent;
+  private readonly transport: Transport;
+  private readonly fence?: () => string | undefined;
   observer?: RequestObserver;
 
-  private readonly connection: Connection | undefined;
-
-  /** Takes our own Connection (services) or a client-node KubeConfig (tests, which load it anyway). */
-  constructor(private readonly source: Connection | KubeConfig) {
-    if ('getCurrentCluster' in source) {
-      const cluster = source.getCurrentCluster();
-      if (!cluster) throw new ThurkubeError('Invalid', 'the kubeconfig has no current cluster');
-      this.server = new URL(cluster.server);
-    } else {
-      this.connection = source;
-      this.server = new URL(source.server);
-    }
-    this.agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  constructor(
+    private readonly connection: Connection,
+    options: KubeClientOptions = {},
+  ) {
+    this.server = new URL(connection.server);
+    this.transport = options.transport ?? nodeTransport(connection);
+    this.fence = options.fence;
   }
 
-  /** Credentials are re-read every minute so that rotated service-account tokens are picked up. */
-  private async requestOptions(): Promise<RequestOptions> {
-    if (Date.now() - this.optionsAt > 60_000) {
-      const opts: RequestOptions = {};
-      if (this.connection) {
-        const c = this.connection;
-        if (c.ca) opts.ca = c.ca;
-        if (c.cert) opts.cert = c.cert;
-        if (c.key) opts.key = c.key;
-        if (c.insecureSkipTlsVerify) opts.rejectUnauthorized = false;
-        const token = c.token?.();
-        if (token) opts.headers = { Authorization: `Bearer ${token}` };
-      } else {
-        await (this.source as KubeConfig).applyToHTTPSOptions(opts);
-      }
-      this.options = opts;
-      this.optionsAt = Date.now();
-    }
-    return this.options;
+  /**
+   * The same connection and observer, but every write (any verb but GET) is checked against
+   * `fence` first and refused, unsent, while it gives a reason. The controller writes through
+   * one fenced by its leadership, so a reconcile that outlives its replica's lease stops before
+   * its next write instead of racing the new leader.
+   */
+  fenced(fence: () => string | undefined): KubeClient {
+    const view = new KubeClient(this.connection, { transport: this.transport, fence });
+    view.observer = this.observer;
+    return view;
   }
 
-  private async open(method: string, path: string, args: RequestArgs): Promise<IncomingMessage> {
+  /**
+   * One exchange, sent again when the answer says so: a 401 once with the token re-read (a
+   * service-account token rotated under us), a 429 after the Retry-After the API server asked
+   * for (its priority and fairness throttling), up to THROTTLE_RETRIES times.
+   */
+  private async send(method: string, path: string, args: RequestArgs): Promise<HttpResponse> {
+    const fenced = method === 'GET' ? undefined : this.fence?.();
+    if (fenced)
+      throw new ThurkubeError('Transient', `${method} ${path} not sent: ${fenced}`, { reason: 'Fenced' });
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(args.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const base = await this.requestOptions();
-    const payload = args.body === undefined ? undefined : JSON.stringify(args.body);
-    const headers: Record<string, string> = {
-      ...(base.headers as Record<string, string> | undefined),
-      Accept: args.text ? 'text/plain, */*' : 'application/json',
-    };
-    if (payload !== undefined) {
+    const body = args.body === undefined ? undefined : JSON.stringify(args.body);
+    const headers: Record<string, string> = { Accept: args.text ? 'text/plain, */*' : 'application/json' };
+    if (body !== undefined) {
       headers['Content-Type'] = args.contentType ?? 'application/json';
-      headers['Content-Length'] = String(Buffer.byteLength(payload));
+      headers['Content-Length'] = String(Buffer.byteLength(body));
     }
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(
+    let refreshed = false;
+    for (let throttled = 0; ; ) {
+      const token = this.connection.token?.(refreshed);
+      const started = performance.now();
+      const res = await this.transport({
+        method,
         url,
-        {
-          ...base,
-          method,
-          headers,
-          agent: url.protocol === 'http:' ? undefined : this.agent,
-          signal: args.signal,
-        },
-        resolve,
-      );
-      if (args.timeoutMs) {
-        req.setTimeout(args.timeoutMs, () =>
-          req.destroy(
-            new ThurkubeError(
-              'Transient',
-              `${method} ${url.pathname}: no answer within ${args.timeoutMs} ms`,
-            ),
-          ),
-        );
+        headers: token ? { ...headers, Authorization: `Bearer ${token}` } : headers,
+        body,
+        signal: args.signal,
+        timeoutMs: args.timeoutMs,
+      });
+      const retry =
+        (res.status === 401 && !refreshed && this.connection.token !== undefined) ||
+        (res.status === 429 && throttled < THROTTLE_RETRIES);
+      if (!retry) return res;
+      await readAll(res.body).catch(() => undefined);
+      this.observer?.(method, path, res.status, (performance.now() - started) / 1000);
+      if (res.status === 401) refreshed = true;
+      else {
+        throttled += 1;
+        await sleep(retryAfterMs(res.headers['retry-after']), args.signal);
+        if (args.signal?.aborted)
+          throw new ThurkubeError('Transient', `${method} ${url.pathname}: throttled (429), then aborted`, {
+            status: 429,
+          });
       }
-      req.on('error', (error) =>
-        reject(
-          error instanceof ThurkubeError
-            ? error
-            : new ThurkubeError('Transient', `${method} ${url.pathname}: ${error.message}`, { cause: error }),
-        ),
-      );
-      req.end(payload);
-    });
+    }
   }
 
   async request<T>(method: string, path: string, args: RequestArgs = {}): Promise<T> {
     const started = performance.now();
-    const res = await this.open(method, path, { timeoutMs: 30_000, ...args });
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const status = res.statusCode ?? 0;
-    this.observer?.(method, path, status, (performance.now() - started) / 1000);
-    if (status >= 200 && status < 300) return (args.text ? text : text ? JSON.parse(text) : undefined) as T;
-    throw statusError(method, path, status, text);
+    const res = await this.send(method, path, { timeoutMs: 30_000, ...args });
+    const text = await readAll(res.body);
+    this.observer?.(method, path, res.status, (performance.now() - started) / 1000);
+    if (res.status >= 200 && res.status < 300)
+      return (args.text ? text : text ? JSON.parse(text) : undefined) as T;
+    throw statusError(method, path, res.status, text);
   }
 
   /** Streams newline-delimited JSON (a watch) until the server ends it or `signal` aborts. */
   async stream(path: string, args: RequestArgs, onLine: (value: unknown) => void): Promise<void> {
-    const res = await this.open('GET', path, args);
-    const status = res.statusCode ?? 0;
-    if (status < 200 || status >= 300) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
-      throw statusError('GET', path, status, Buffer.concat(chunks).toString('utf8'));
-    }
-    res.setEncoding('utf8');
+    const res = await this.send('GET', path, args);
+    if (res.status < 200 || res.status >= 300)
+      throw statusError('GET', path, res.status, await readAll(res.body));
+    const decoder = new StringDecoder('utf8');
     let buffered = '';
-    for await (const chunk of res) {
-      buffered += chunk as string;
+    for await (const chunk of res.body) {
+      buffered += typeof chunk === 'string' ? chunk : decoder.write(chunk);
       let newline = buffered.indexOf('\n');
       while (newline >= 0) {
         const line = buffered.slice(0, newline).trim();

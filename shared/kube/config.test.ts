@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { connectionFromKubeconfig, loadKubeConfig } from './config.js';
@@ -52,6 +52,16 @@ describe('kubeconfig reader', () => {
     );
     expect(c.ca).toBe('CA-PEM');
     expect(c.token?.()).toBe('file-token');
+  });
+
+  it('keeps a token file read for a minute, and reads it again at once when asked (after a 401)', () => {
+    const path = kubeconfig({ tokenFile: 'token' });
+    const c = connectionFromKubeconfig(path);
+    expect(c.token?.()).toBe('file-token');
+    writeFileSync(join(dirname(path), 'token'), 'rotated-token\n');
+    expect(c.token?.()).toBe('file-token');
+    expect(c.token?.(true)).toBe('rotated-token');
+    expect(c.token?.()).toBe('rotated-token');
   });
 
   it('refuses exec plugins with a message that says what to use instead', () => {

@@ -18,8 +18,11 @@ export interface Connection {
   cert?: string;
   key?: string;
   insecureSkipTlsVerify?: boolean;
-  /** Current bearer token; re-read from its file when the file rotates (service-account tokens). */
-  token?: () => string | undefined;
+  /**
+   * Current bearer token; a token file is re-read every minute (service-account tokens rotate),
+   * and at once with `reread` (the API server answered 401).
+   */
+  token?: (reread?: boolean) => string | undefined;
 }
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -40,10 +43,10 @@ interface KubeconfigFile {
   users?: { name: string; user: Record<string, unknown> }[];
 }
 
-function tokenFromFile(path: string): () => string | undefined {
+function tokenFromFile(path: string): (reread?: boolean) => string | undefined {
   let cached: { value: string; at: number } | undefined;
-  return () => {
-    if (!cached || Date.now() - cached.at > 60_000)
+  return (reread = false) => {
+    if (reread || !cached || Date.now() - cached.at > 60_000)
       cached = { value: readFileSync(path, 'utf8').trim(), at: Date.now() };
     return cached.value;
   };

@@ -3,14 +3,15 @@
  * known to stop silently or give up on errors (its issues #364, #958, #1496, #1933); this one:
  * - lists in pages, then watches from the list's resourceVersion with bookmarks and a server-side
  *   timeout, and resumes each new watch from the last resourceVersion seen;
- * - relists on 410 Gone (or an ERROR event saying so) and reports what changed meanwhile,
- *   deletions included;
+ * - relists when its resourceVersion is too old (410 Gone, as an ERROR event in the stream or as
+ *   the watch request's HTTP status) and reports what changed meanwhile, deletions included;
  * - restarts after any other error with capped exponential backoff;
  * - aborts a watch that has been silent for longer than the server could keep it open (a stall);
  * - exposes its health (synced, last event time, relists, restarts) for /readyz and metrics.
  */
-import { Backoff, sleep } from '../backoff.js';
+import { Backoff } from '../backoff.js';
 import { messageOf, ThurkubeError } from '../errors.js';
+import { sleep } from '../time.js';
 import type { KubeClient, KubeList, KubeObject } from './client.js';
 import { apiVersionOf, type ResourceType, resourcePath } from './resources.js';
 
@@ -27,10 +28,16 @@ export interface WatchCacheOptions<T> {
   /** Watch one namespace only; all namespaces when unset. */
   namespace?: string;
   labelSelector?: string;
+  /** E.g. `metadata.name=N`, to watch one object by name (RBAC can then stay on that name). */
+  fieldSelector?: string;
   /** Trims objects before they are stored; managedFields are always dropped. */
   transform?: (object: T) => T;
   /** How long the server keeps one watch open. */
   timeoutSeconds?: number;
+  /** A watch silent for this long is dropped and resumed; a minute more than timeoutSeconds by default. */
+  stallMs?: number;
+  /** Delays between restarts after errors; 500 ms doubling up to 30 s, with jitter, by default. */
+  backoff?: Backoff;
   pageSize?: number;
   onError?: (message: string) => void;
 }
@@ -44,6 +51,10 @@ export interface CacheHealth {
 }
 
 class GoneError extends Error {}
+
+/** The resourceVersion we watch from is too old: an ERROR event, or the watch request's status. */
+const isGone = (error: unknown) =>
+  error instanceof GoneError || (error instanceof ThurkubeError && error.status === 410);
 
 const BY_NAMESPACE = 'namespace';
 
@@ -165,7 +176,7 @@ export class WatchCache<T extends KubeObject> {
 
   /** Runs until `signal` aborts. Never throws. */
   async run(signal: AbortSignal): Promise<void> {
-    const backoff = new Backoff(500, 30_000);
+    const backoff = this.options.backoff ?? new Backoff(500, 30_000);
     let needList = true;
     while (!signal.aborted) {
       try {
@@ -178,7 +189,8 @@ export class WatchCache<T extends KubeObject> {
         backoff.reset();
       } catch (error) {
         if (signal.aborted) break;
-        if (error instanceof GoneError) {
+        // Only a watch can be too old; a list that fails is retried like any other error.
+        if (!needList && isGone(error)) {
           needList = true;
           continue;
         }
@@ -206,13 +218,13 @@ export class WatchCache<T extends KubeObject> {
   }
 
   private async relist(signal: AbortSignal): Promise<void> {
-    const { client, type, namespace, labelSelector, pageSize = 500 } = this.options;
+    const { client, type, namespace, labelSelector, fieldSelector, pageSize = 500 } = this.options;
     const fresh = new Map<string, T>();
     let next: string | undefined;
     let version = '';
     do {
       const page = await client.request<KubeList<T>>('GET', resourcePath(type, { namespace }), {
-        query: { labelSelector, limit: pageSize, continue: next },
+        query: { labelSelector, fieldSelector, limit: pageSize, continue: next },
         signal,
       });
       for (const item of page.items) {
@@ -246,14 +258,14 @@ export class WatchCache<T extends KubeObject> {
   }
 
   private async watchOnce(outer: AbortSignal): Promise<void> {
-    const { client, type, namespace, labelSelector, timeoutSeconds = 300 } = this.options;
+    const { client, type, namespace, labelSelector, fieldSelector, timeoutSeconds = 300 } = this.options;
+    const stallMs = this.options.stallMs ?? (timeoutSeconds + 60) * 1000;
     const controller = new AbortController();
     const abort = () => controller.abort();
     outer.addEventListener('abort', abort, { once: true });
     // An abort that came before the listener (e.g. right after the first list) still counts.
     if (outer.aborted) abort();
     // A watch silent for longer than the server would keep it open is stalled: drop it and resume.
-    const stallMs = (timeoutSeconds + 60) * 1000;
     let stall = setTimeout(abort, stallMs);
     try {
       await client.stream(
@@ -265,6 +277,7 @@ export class WatchCache<T extends KubeObject> {
             allowWatchBookmarks: true,
             timeoutSeconds,
             labelSelector,
+            fieldSelector,
           },
           signal: controller.signal,
         },

@@ -16,12 +16,12 @@ import { WatchCache } from '../../shared/kube/watch-cache.js';
 import { FIELD_MANAGER } from '../../shared/labels.js';
 import { desiredConfigMap, desiredJob, render } from '../../shared/render/children.js';
 import type { AgentJobSpec } from '../../shared/schemas/agent-job.js';
+import { sleep } from '../../shared/time.js';
 import { example } from '../fixtures/load.js';
 import { minimalInput } from '../fixtures/render.js';
 import { controllerWrites, requestCounts } from './apiserver-metrics.js';
 
 const agentJobs = ourResource('AgentJob');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface BenchCluster {
   kubeconfig: string;

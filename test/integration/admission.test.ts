@@ -12,6 +12,8 @@ import { stringify } from 'yaml';
 import { type Admission, startAdmission } from '../../admission/main.js';
 import { issueCertificate } from '../../certs/pki.js';
 import { installCrds } from '../../dev/cluster/crds.js';
+import { KubeClient } from '../../shared/kube/client.js';
+import { connectionFromKubeconfig } from '../../shared/kube/config.js';
 import { mergeSpec } from '../fixtures/admission/harness.js';
 import { httpsText, type Registration, registerWebhooks, testPki } from '../fixtures/admission/loopback.js';
 import { example, type Manifest } from '../fixtures/load.js';
@@ -38,7 +40,7 @@ async function webhookNamespace(missingRefs: 'deny' | 'warn'): Promise<{ ns: str
   });
   servers.push(admission);
   const registration = await registerWebhooks(
-    cluster.kc,
+    new KubeClient(connectionFromKubeconfig(cluster.kubeconfig)),
     `thurkube-it-${missingRefs}-${suffix}`,
     admission.port,
     pki.ca.certPem,

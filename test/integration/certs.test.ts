@@ -18,12 +18,13 @@ import { SecretCertificateSource, type SecretSourceOptions } from '../../certs/s
 import { type SecretObject, stateFromSecret } from '../../certs/state.js';
 import { injectCaBundle, WEBHOOK_CONFIGURATION_TYPES, webhooksTrust } from '../../certs/webhook-ca.js';
 import { KubeClient } from '../../shared/kube/client.js';
+import { connectionFromKubeconfig } from '../../shared/kube/config.js';
 import { RESOURCES } from '../../shared/kube/resources.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../shared/webhooks.js';
 import { eventually, testCluster } from '../support/testing.js';
 
 const cluster = testCluster();
-const client = new KubeClient(cluster.kc);
+const client = new KubeClient(connectionFromKubeconfig(cluster.kubeconfig));
 const SERVICE = 'thurkube-admission';
 let ns = '';
 const configNames: string[] = [];

@@ -12,12 +12,13 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitPems } from '../../certs/inspect.js';
 import { SecretCertificateSource } from '../../certs/secret-source.js';
 import { installCrds } from '../../dev/cluster/crds.js';
 import { KubeClient } from '../../shared/kube/client.js';
+import { type Connection, connectionFromKubeconfig } from '../../shared/kube/config.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../shared/webhooks.js';
 import { example } from '../fixtures/load.js';
 import { CHART_DIR, find, type Rendered, setArgs, template } from '../support/chart.js';
@@ -345,6 +346,7 @@ describe('chart: on the local cluster', () => {
       admission  patch    validatingwebhookconfigurations/ADMISSION      users   yes
       admission  patch    validatingwebhookconfigurations/someone-else   users   no
       admission  update   secrets/ADMISSION-tls                          release yes
+      admission  list     secrets/ADMISSION-tls                          release yes
       admission  watch    secrets/ADMISSION-tls                          release yes
       admission  update   secrets/someone-else                           release no
       admission  escalate clusterroles                                   users   no
@@ -386,7 +388,7 @@ describe('chart: on the local cluster', () => {
     ]);
     expect(token.code, token.stderr).toBe(0);
     source = new SecretCertificateSource({
-      client: new KubeClient(asToken(cluster.kc, token.stdout.trim())),
+      client: new KubeClient(asToken(cluster.kubeconfig, token.stdout.trim())),
       namespace: ns,
       secretName: `${admission}-tls`,
       serviceName: admission,
@@ -500,17 +502,9 @@ async function eventuallyRead(read: () => Promise<{ code: number; stdout: string
 }
 
 /** The same cluster, authenticated as a ServiceAccount token instead of the admin certificate. */
-function asToken(kc: KubeConfig, token: string): KubeConfig {
-  const current = kc.getCurrentCluster();
-  if (!current) throw new Error('no current cluster');
-  const next = new KubeConfig();
-  next.loadFromOptions({
-    clusters: [{ ...current, name: 'test' }],
-    users: [{ name: 'sa', token }],
-    contexts: [{ name: 'sa', cluster: 'test', user: 'sa' }],
-    currentContext: 'sa',
-  });
-  return next;
+function asToken(kubeconfig: string, token: string): Connection {
+  const { server, ca } = connectionFromKubeconfig(kubeconfig);
+  return { server, ca, token: () => token };
 }
 
 function containerOf(deployment: Rendered): { args: string[] } {

@@ -56,13 +56,13 @@ describe('controller restart', () => {
 
     const second = await startTestController(cluster, { namespace: ns });
     await eventually('caches to sync', () => second.ready().length === 0);
-    // Give every AgentJob time to be reconciled (all were queued by the initial list).
-    await new Promise((r) => setTimeout(r, 1500));
-    await second.queue.drained();
-    expect(
+    // The initial list queues both AgentJobs: wait until both were reconciled, then for the queue.
+    const reconciled = () =>
       second.metrics.reconciles.get({ result: 'success' }) +
-        second.metrics.reconciles.get({ result: 'requeue' }),
-    ).toBeGreaterThanOrEqual(2);
+      second.metrics.reconciles.get({ result: 'requeue' });
+    await eventually('both AgentJobs to be reconciled', () => reconciled() >= 2);
+    await second.queue.drained();
+    expect(second.metrics.reconciles.get({ result: 'error' })).toBe(0);
     const sent = second.metrics.registry
       .render()
       .split('\n')

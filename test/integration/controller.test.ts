@@ -115,8 +115,16 @@ describe('a one-shot AgentJob', () => {
       'phase Succeeded',
       (s) => s.phase === 'Succeeded',
     );
-    expect(Date.parse(done.lastCompletionTime ?? '')).toBeGreaterThan(0);
-    expect(Date.parse(done.lastRunTime ?? '')).toBeLessThanOrEqual(Date.parse(done.lastCompletionTime ?? ''));
+    // The times are the Job's own, and the run lasted as long as its pod was told to (3 s).
+    const finished = await cluster.batch.readNamespacedJob({
+      name: `summarize-${running.configHash}`,
+      namespace: ns,
+    });
+    expect(done.lastRunTime).toBe(finished.status?.startTime?.toISOString());
+    expect(done.lastCompletionTime).toBe(finished.status?.completionTime?.toISOString());
+    const lasted = Date.parse(done.lastCompletionTime ?? '') - Date.parse(done.lastRunTime ?? '');
+    expect(lasted).toBeGreaterThanOrEqual(2000);
+    expect(lasted).toBeLessThan(60_000);
     expect(done.observedGeneration).toBe(1);
 
     const events = await eventually('RunSucceeded event', async () => {

@@ -12,6 +12,8 @@ import { type Admission, startAdmission } from '../../admission/main.js';
 import type { RunningController } from '../../controller/controller.js';
 import { installCrds } from '../../dev/cluster/crds.js';
 import { LOCAL_CONTROLLER_USER } from '../../dev/local-stack.js';
+import { KubeClient } from '../../shared/kube/client.js';
+import { connectionFromKubeconfig } from '../../shared/kube/config.js';
 import { ANNOTATION_AUTHORIZATION } from '../../shared/labels.js';
 import { type Registration, registerWebhooks, testPki } from '../fixtures/admission/loopback.js';
 import { example, type Manifest } from '../fixtures/load.js';
@@ -114,7 +116,7 @@ beforeAll(async () => {
     controllerUsers: [LOCAL_CONTROLLER_USER],
   });
   registration = await registerWebhooks(
-    cluster.kc,
+    new KubeClient(connectionFromKubeconfig(cluster.kubeconfig)),
     `thurkube-security-${id}`,
     admission.port,
     pki.ca.certPem,

@@ -5,6 +5,7 @@ import type { Binaries } from '../../dev/cluster/binaries.js';
 import { clientsFor, kubeConfigFrom } from '../../dev/cluster/client.js';
 import { waitForServiceAccount } from '../../dev/cluster/cluster.js';
 import { run } from '../../dev/cluster/run.js';
+import { sleep } from '../../shared/time.js';
 
 /** The cluster of this test run (vitest globalSetup). */
 export function testCluster() {
@@ -57,7 +58,7 @@ export async function eventually<T>(
     } catch (error) {
       lastError = error;
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
   throw new Error(
     `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,

@@ -3,7 +3,8 @@
  * five fields or one of seven macros, no seconds field, no TZ=/CRON_TZ= prefix, day of week 0-6,
  * month and day names. cron-parser reads more (seconds, L, #, H, 7 for Sunday) than Kubernetes
  * does, so the fields are checked here first, with messages that name the field; cron-parser then
- * tells when the schedule fires next, in its time zone.
+ * tells when the schedule fires next, in its time zone. The admission webhook checks schedules and
+ * zones with this module; the controller reports the next run with it.
  */
 import { CronExpressionParser } from 'cron-parser';
 
@@ -98,7 +99,6 @@ export function parseSchedule(schedule: string): ScheduleResult {
   return { ok: true, fields: parts.join(' ') };
 }
 
-/** When a valid schedule fires next after `from`, in `timezone`; undefined when it never does. */
 /**
  * Whether a schedule fires at all, remembered per schedule and zone: cron-parser in a time zone
  * costs about half a millisecond, and the answer does not change between reviews.
@@ -116,6 +116,10 @@ export function everFires(fields: string, timezone: string): boolean {
 
 const firesCache = new Map<string, boolean>();
 
+/**
+ * When a schedule in its five-field form (`parseSchedule`) fires next after `from`, in `timezone`;
+ * undefined when it never does.
+ */
 export function nextRun(fields: string, timezone: string, from = new Date()): Date | undefined {
   try {
     return CronExpressionParser.parse(fields, { tz: timezone, currentDate: from }).next().toDate();
@@ -124,6 +128,15 @@ export function nextRun(fields: string, timezone: string, from = new Date()): Da
     // finds none: either way the schedule never fires.
     return undefined;
   }
+}
+
+/**
+ * When `schedule` (as written in an AgentJob: fields or a macro, `@midnight` included) fires next
+ * after `now` in `timezone`, as an RFC 3339 time; undefined when it is invalid or never fires.
+ */
+export function nextRunTime(schedule: string, timezone: string, now: Date): string | undefined {
+  const parsed = parseSchedule(schedule);
+  return parsed.ok ? nextRun(parsed.fields, timezone, now)?.toISOString() : undefined;
 }
 
 /**

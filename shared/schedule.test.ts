@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTimeZone, nextRun, parseSchedule } from './schedule.js';
+import { isTimeZone, nextRun, nextRunTime, parseSchedule } from './schedule.js';
 
 describe('nextRun', () => {
   const from = new Date('2026-01-15T12:00:00Z');
@@ -16,6 +16,23 @@ describe('nextRun', () => {
       expect(nextRun(fields, zone, from)?.toISOString()).toBe(next);
     });
   }
+});
+
+describe('nextRunTime (what the controller reports as status.nextRunTime)', () => {
+  const now = new Date('2026-01-15T12:00:00Z');
+
+  it('reads macros, @midnight included (cron-parser lacks it), in the AgentJob time zone', () => {
+    expect(nextRunTime('@midnight', 'Europe/Paris', now)).toBe('2026-01-15T23:00:00.000Z');
+    expect(nextRunTime('@daily', 'Europe/Paris', now)).toBe('2026-01-15T23:00:00.000Z');
+    expect(nextRunTime('@hourly', 'Etc/UTC', now)).toBe('2026-01-15T13:00:00.000Z');
+    expect(nextRunTime(' 0 */6 * * * ', 'Asia/Tokyo', now)).toBe('2026-01-15T15:00:00.000Z');
+  });
+
+  it('has no answer for a schedule a CronJob refuses or one that never fires', () => {
+    expect(nextRunTime('0 0 0 * * *', 'Etc/UTC', now)).toBeUndefined();
+    expect(nextRunTime('@every 5m', 'Etc/UTC', now)).toBeUndefined();
+    expect(nextRunTime('0 0 30 2 *', 'Etc/UTC', now)).toBeUndefined();
+  });
 });
 
 describe('parseSchedule', () => {

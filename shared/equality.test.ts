@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { covers } from './compare.js';
+import { covers, deepEqual } from './equality.js';
+
+describe('deepEqual', () => {
+  it('compares objects key by key, in any order, and lists element by element', () => {
+    expect(deepEqual({ a: 1, b: { c: [1, { d: 'x' }] } }, { b: { c: [1, { d: 'x' }] }, a: 1 })).toBe(true);
+    expect(deepEqual({ l: [1, 2] }, { l: [2, 1] })).toBe(false);
+    expect(deepEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(deepEqual({ a: '1' }, { a: 1 })).toBe(false);
+  });
+
+  it('counts a field set to undefined as absent, as JSON does, but not false, null or an empty list', () => {
+    expect(deepEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(deepEqual({ a: false }, {})).toBe(false);
+    expect(deepEqual({ a: null }, {})).toBe(false);
+    expect(deepEqual({ a: [] }, {})).toBe(false);
+    expect(deepEqual([], {})).toBe(false);
+    expect(deepEqual(undefined, {})).toBe(false);
+  });
+});
 
 describe('covers', () => {
   it('ignores fields the server added', () => {

@@ -1,0 +1,65 @@
+/**
+ * How KubeClient reaches the API server: one HTTP exchange, answered with the status, headers and
+ * the body as it arrives. The real transport is Node's http(s) with the Connection's TLS
+ * settings; unit tests give a scripted one (test/fixtures/fake-api.ts) that replays answers,
+ * chunks of a watch and errors, so the client's retries and the watch cache can be tested
+ * without a server.
+ */
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import { ThurkubeError } from '../errors.js';
+import type { Connection } from './config.js';
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  /** The connection silent for this long: the exchange fails with a Transient error. */
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body chunk by chunk; a watch's body ends when the server closes it or the signal aborts. */
+  body: AsyncIterable<Buffer | string>;
+}
+
+export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** Node's http(s), keep-alive, with the Connection's CA, client certificate and TLS checks. */
+export function nodeTransport(connection: Connection): Transport {
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: 64,
+    ca: connection.ca,
+    cert: connection.cert,
+    key: connection.key,
+    rejectUnauthorized: !connection.insecureSkipTlsVerify,
+  });
+  return ({ method, url, headers, body, signal, timeoutMs }) =>
+    new Promise((resolve, reject) => {
+      const plain = url.protocol === 'http:';
+      const send = plain ? httpRequest : httpsRequest;
+      const req = send(url, { method, headers, agent: plain ? undefined : agent, signal }, (res) =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
+      );
+      if (timeoutMs) {
+        req.setTimeout(timeoutMs, () =>
+          req.destroy(
+            new ThurkubeError('Transient', `${method} ${url.pathname}: no answer within ${timeoutMs} ms`),
+          ),
+        );
+      }
+      req.on('error', (error) =>
+        reject(
+          error instanceof ThurkubeError
+            ? error
+            : new ThurkubeError('Transient', `${method} ${url.pathname}: ${error.message}`, { cause: error }),
+        ),
+      );
+      req.end(body);
+    });
+}
