@@ -49,11 +49,13 @@ export async function startAdmission(
     background.abort();
     throw error;
   }
+  const metrics = new AdmissionMetrics();
+  metrics.observeCertificate(certificates);
   const app = createApp({
     lookups: new ClusterLookups(client, caches),
     settings: { missingRefs: config.missingRefs, dryRunChildren: config.dryRunChildren, accessKey },
     logger,
-    metrics: new AdmissionMetrics(),
+    metrics,
     notReady: () => [
       ...unsynced(caches).map((name) => `watch cache ${name} not synced`),
       ...(certificates.healthy() ? [] : ['serving certificate missing or expired']),

@@ -115,6 +115,8 @@ export async function startController(options: ControllerOptions, log: Logger): 
   const synced = Promise.all(all.map((c) => c.waitForSync(stop.signal)));
 
   if (options.leaderElect) {
+    // A standby reports 0 from the start, so "no replica leads" is a series, not a gap.
+    metrics.leader.set({}, 0);
     const elector = new LeaderElector({
       client,
       namespace: options.leaseNamespace,
