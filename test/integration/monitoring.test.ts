@@ -23,6 +23,7 @@ import {
   loadDashboard,
   metricNames,
   promtool,
+  RUN_METRICS,
   type RuleGroup,
 } from '../support/monitoring.js';
 import { testCluster } from '../support/testing.js';
@@ -39,17 +40,6 @@ const SERVICE_METRICS = new Set([
   ...registered(controllerMetrics().registry.render()),
   ...registered(new AdmissionMetrics().registry.render()),
 ]);
-/**
- * The run metrics (issue 15 names them) that the dashboard and the alerts already use; the
- * controller registers them once the runs work lands, and then they count as the others do.
- */
-const RUN_METRICS = [
-  'thurkube_agentjob_runs_total',
-  'thurkube_agentjob_run_duration_seconds',
-  'thurkube_agentjob_cost_usd_total',
-  'thurkube_agentjob_input_tokens_total',
-  'thurkube_agentjob_output_tokens_total',
-];
 const KNOWN = new Set([...SERVICE_METRICS, ...RUN_METRICS]);
 
 describe('alert rules', () => {

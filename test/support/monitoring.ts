@@ -2,9 +2,10 @@
  * The chart's monitoring files (alerts and dashboard) as the suites read them, the metric names
  * their queries use, and Debian's promtool.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { findBinary } from '../../dev/prometheus.js';
 import { CHART_DIR } from './chart.js';
 
 export const ALERTS_FILE = join(CHART_DIR, 'monitoring', 'alerts.yaml');
@@ -73,20 +74,23 @@ export function grafanaExpr(expr: string, windows: { rateInterval: string; range
 }
 
 /** promtool from Debian's prometheus package (.ci/run installs it). */
-export function promtool(): string {
-  return findBinary('promtool');
-}
+export const promtool = (): string => findBinary('promtool');
 
-export function findBinary(name: string): string {
-  const found = (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .map((dir) => join(dir, name))
-    .find((path) => existsSync(path));
-  if (!found) {
-    throw new Error(
-      `${name} is not on PATH: install Debian's prometheus package (apt-get install --no-install-recommends prometheus), as .ci/run does`,
-    );
-  }
-  return found;
-}
+/**
+ * The run metrics (issue 15 names them) that the dashboard and the alerts use; the controller
+ * registers them once the runs work lands, and from then on they are checked like the others.
+ */
+export const RUN_METRICS = [
+  'thurkube_agentjob_runs_total',
+  'thurkube_agentjob_run_duration_seconds',
+  'thurkube_agentjob_cost_usd_total',
+  'thurkube_agentjob_input_tokens_total',
+  'thurkube_agentjob_output_tokens_total',
+];
+
+/** Reported only by agents that report cost and tokens: a run on a fake node reports none. */
+export const REPORTED_BY_AGENTS = [
+  'thurkube_agentjob_cost_usd_total',
+  'thurkube_agentjob_input_tokens_total',
+  'thurkube_agentjob_output_tokens_total',
+];
