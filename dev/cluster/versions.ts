@@ -6,6 +6,9 @@ export const VERSIONS = {
   kubernetes: 'v1.36.3',
   etcd: 'v3.6.16',
   kwok: 'v0.8.0',
+  // Checks in npm test: the rendered chart against the Kubernetes API schemas, the CI workflows.
+  kubeconform: 'v0.8.0',
+  actionlint: 'v1.7.12',
   helm: 'v3.21.4',
 } as const;
 
@@ -73,6 +76,22 @@ export const TOOLS: ToolSpec[] = [
     ldflags: [],
     versionArgs: { kwok: ['--version'] },
     versionMatches: (out) => out.includes(VERSIONS.kwok.slice(1)),
+  },
+  {
+    group: 'kubeconform',
+    module: 'kubeconform',
+    binaries: { kubeconform: 'github.com/yannh/kubeconform/cmd/kubeconform' },
+    ldflags: [`-X main.version=${VERSIONS.kubeconform}`],
+    versionArgs: { kubeconform: ['-v'] },
+    versionMatches: (out) => out === VERSIONS.kubeconform,
+  },
+  {
+    group: 'actionlint',
+    module: 'actionlint',
+    binaries: { actionlint: 'github.com/rhysd/actionlint/cmd/actionlint' },
+    ldflags: [`-X github.com/rhysd/actionlint.version=${VERSIONS.actionlint}`],
+    versionArgs: { actionlint: ['-version'] },
+    versionMatches: (out) => out.split('\n')[0] === VERSIONS.actionlint,
   },
   {
     group: 'helm',
