@@ -94,7 +94,7 @@ function checkGo(): void {
   }
 }
 
-function goEnv(): NodeJS.ProcessEnv {
+export function goEnv(): NodeJS.ProcessEnv {
   // GOTOOLCHAIN=local: never download another Go; a module that needs one fails with a clear error.
   return { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
 }

@@ -108,3 +108,22 @@ export const TOOLS: ToolSpec[] = [
     versionMatches: (out) => out.startsWith(VERSIONS.helm),
   },
 ];
+
+/**
+ * The Kubernetes versions whose API schemas the rendered chart is checked against (kubeconform):
+ * the oldest the chart supports (its kubeVersion) and the pinned one. The schemas come from each
+ * version's api/openapi-spec/swagger.json in the k8s.io/kubernetes Go module.
+ */
+export const SCHEMA_KUBERNETES_VERSIONS = ['v1.28.15', VERSIONS.kubernetes] as const;
+
+/** Go modules whose published CRDs give the schemas of the custom kinds the chart can render. */
+export const SCHEMA_CRD_MODULES = [
+  // ServiceMonitor, PrometheusRule
+  {
+    module: 'github.com/prometheus-operator/prometheus-operator',
+    version: 'v0.85.0',
+    dir: 'example/prometheus-operator-crd',
+  },
+  // Certificate, Issuer
+  { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
+] as const;
