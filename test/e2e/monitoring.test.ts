@@ -21,6 +21,7 @@ import {
   WEBHOOK_CONFIGURATION,
 } from '../../dev/local-stack.js';
 import { type Prometheus, startPrometheus } from '../../dev/prometheus.js';
+import { ANNOTATION_RUN_NOW } from '../../shared/labels.js';
 import { httpsText } from '../fixtures/admission/loopback.js';
 import {
   ALERTS_FILE,
@@ -102,7 +103,7 @@ describe('Prometheus scraping both services', () => {
     expect(up).toEqual([ADMISSION_JOB, CONTROLLER_JOB]);
   });
 
-  it('sees the examples go through: reviews allowed and denied, reconciles, a finished run', async () => {
+  it('sees the examples go through: reviews allowed and denied, reconciles, a finished run, a run now', async () => {
     for (const file of exampleFiles()) {
       const res = await cluster.kubectl(['apply', '-f', file]);
       expect(res.code, `${file}: ${res.stderr}`).toBe(0);
@@ -122,6 +123,39 @@ describe('Prometheus scraping both services', () => {
       return seen.includes('allowed') && seen.includes('denied') ? seen : undefined;
     });
     expect(results).toEqual(expect.arrayContaining(['allowed', 'denied']));
+    // A second wave once Prometheus holds the first: a counter series first scraped at its final
+    // value shows no increase, as on any install, so rates need activity after it appeared.
+    await eventually(
+      'the reconcile histogram in Prometheus',
+      async () => (await prometheus.query('thurkube_controller_reconcile_duration_seconds_count')).length > 0,
+    );
+    const now = String(Date.now());
+    const annotate = await cluster.kubectl([
+      'annotate',
+      'aj',
+      'pr-fixer',
+      '-n',
+      'agents',
+      `${ANNOTATION_RUN_NOW}=${now}`,
+      '--overwrite',
+    ]);
+    expect(annotate.code, annotate.stderr).toBe(0);
+    await eventually(
+      'the run-now to be handled',
+      async () =>
+        (
+          await cluster.kubectl([
+            'get',
+            'aj',
+            'pr-fixer',
+            '-n',
+            'agents',
+            '-o',
+            'jsonpath={.status.handledRunNow}',
+          ])
+        ).stdout === now,
+      60_000,
+    );
   });
 
   it('answers every dashboard query with data', async () => {
