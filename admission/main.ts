@@ -49,6 +49,8 @@ export async function startAdmission(
     background.abort();
     throw error;
   }
+  const metrics = new AdmissionMetrics();
+  metrics.observeCertificate(certificates);
   const app = createApp({
     lookups: new ClusterLookups(client, caches),
     settings: {
@@ -58,7 +60,7 @@ export async function startAdmission(
       controllerUsers: config.controllerUsers ?? [],
     },
     logger,
-    metrics: new AdmissionMetrics(),
+    metrics,
     notReady: () => [
       ...unsynced(caches).map((name) => `watch cache ${name} not synced`),
       ...(certificates.healthy() ? [] : ['serving certificate missing or expired']),

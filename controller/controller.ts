@@ -138,6 +138,8 @@ export async function startController(options: ControllerOptions, log: Logger): 
   observeCaches(metrics, all);
 
   const watching = all.map((cache) => cache.run(stop.signal));
+  // A standby reports 0 from the start, so "no replica leads" is a series, not a gap.
+  if (elector) metrics.leader.set({}, 0);
   const electing = elector ? elector.run(stop.signal) : Promise.resolve();
   const leadershipKnown = () => elector?.known ?? true;
   if (!elector) {

@@ -3,14 +3,21 @@ import type { KubeObject } from '../shared/kube/client.js';
 import type { WatchCache } from '../shared/kube/watch-cache.js';
 import { Registry } from '../shared/metrics.js';
 
+/** Every result a reconcile can have. */
+export const RECONCILE_RESULTS = ['success', 'requeue', 'invalid', 'error'] as const;
+
 export function controllerMetrics() {
   const registry = new Registry().withProcessMetrics();
+  const reconciles = registry.counter(
+    'thurkube_controller_reconcile_total',
+    'Reconciles of AgentJobs, by result.',
+  );
+  // Each result exists from the start at 0, so rate() and increase() see its first reconciles: a
+  // series that appears already at 1 shows no increase, and an error ratio would have no errors.
+  for (const result of RECONCILE_RESULTS) reconciles.inc({ result }, 0);
   return {
     registry,
-    reconciles: registry.counter(
-      'thurkube_controller_reconcile_total',
-      'Reconciles of AgentJobs, by result.',
-    ),
+    reconciles,
     reconcileSeconds: registry.histogram(
       'thurkube_controller_reconcile_duration_seconds',
       'Time one reconcile took.',

@@ -38,4 +38,13 @@ describe('the Prometheus text a registry renders', () => {
     expect(text).toContain('d_seconds_sum{kind="AgentJob"} 2.055');
     expect(text).toContain('d_seconds_count{kind="AgentJob"} 3');
   });
+
+  it('reads a gauge at scrape time, and leaves the series out while there is nothing to report', () => {
+    const registry = new Registry();
+    let expiry: number | undefined;
+    registry.gauge('expiry_seconds', 'Expiry.').set({}, () => expiry);
+    expect(registry.render()).toBe('# HELP expiry_seconds Expiry.\n# TYPE expiry_seconds gauge\n');
+    expiry = 1_900_000_000;
+    expect(registry.render()).toContain('\nexpiry_seconds 1900000000\n');
+  });
 });

@@ -44,21 +44,27 @@ export class Counter implements Metric {
   }
 }
 
+/** A value read at scrape time; undefined leaves the series out (nothing to report yet). */
+type Reading = () => number | undefined;
+
 export class Gauge implements Metric {
-  private readonly values = new Map<string, number | (() => number)>();
+  private readonly values = new Map<string, number | Reading>();
   /** `counter` for a monotonic value read from elsewhere at scrape time (e.g. watch restarts). */
   constructor(
     readonly name: string,
     readonly help: string,
     readonly type: 'gauge' | 'counter' = 'gauge',
   ) {}
-  set(labels: Labels, value: number | (() => number)): void {
+  set(labels: Labels, value: number | Reading): void {
     this.values.set(labelKey(labels), value);
   }
   render(): string[] {
-    return [...this.values].map(
-      ([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${typeof v === 'function' ? v() : v}`,
-    );
+    const out: string[] = [];
+    for (const [k, v] of this.values) {
+      const value = typeof v === 'function' ? v() : v;
+      if (value !== undefined) out.push(`${this.name}${k ? `{${k}}` : ''} ${value}`);
+    }
+    return out;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Finds or builds the upstream binaries: etcd, kube-apiserver, kube-controller-manager,
- * kube-scheduler, kubectl, kwok and helm, at the pinned versions.
+ * kube-scheduler, kubectl, kwok and helm, and the checkers kubeconform and actionlint, at the
+ * pinned versions.
  *
  * Order: $THURKUBE_BIN_DIR, then the cache (~/.cache/thurkube/<tool>-<version>/), then PATH; a
  * binary is used only when it reports the pinned version. Otherwise it is built from the Go module
@@ -22,6 +23,8 @@ export type BinaryName =
   | 'kube-scheduler'
   | 'kubectl'
   | 'kwok'
+  | 'kubeconform'
+  | 'actionlint'
   | 'helm';
 export type Binaries = Record<BinaryName, string>;
 
@@ -91,7 +94,7 @@ function checkGo(): void {
   }
 }
 
-function goEnv(): NodeJS.ProcessEnv {
+export function goEnv(): NodeJS.ProcessEnv {
   // GOTOOLCHAIN=local: never download another Go; a module that needs one fails with a clear error.
   return { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
 }

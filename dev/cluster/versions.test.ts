@@ -13,6 +13,12 @@ describe('pinned tool versions', () => {
     expect(goMod('etcd')).toMatch(new RegExp(`go\\.etcd\\.io/etcd/server/v3 ${VERSIONS.etcd}\\b`));
     expect(goMod('kwok')).toMatch(new RegExp(`sigs\\.k8s\\.io/kwok ${VERSIONS.kwok}\\b`));
     expect(goMod('helm')).toMatch(new RegExp(`helm\\.sh/helm/v3 ${VERSIONS.helm}\\b`));
+    expect(goMod('kubeconform')).toMatch(
+      new RegExp(`github\\.com/yannh/kubeconform ${VERSIONS.kubeconform}\\b`),
+    );
+    expect(goMod('actionlint')).toMatch(
+      new RegExp(`github\\.com/rhysd/actionlint ${VERSIONS.actionlint}\\b`),
+    );
   });
 
   it('recognise the version strings the binaries print, and reject others', () => {
@@ -25,5 +31,10 @@ describe('pinned tool versions', () => {
     );
     expect(TOOLS.find((t) => t.group === 'helm')?.versionMatches('v3.21.4')).toBe(true);
     expect(TOOLS.find((t) => t.group === 'kwok')?.versionMatches('kwok version v0.8.0 go1.26.8')).toBe(true);
+    expect(TOOLS.find((t) => t.group === 'kubeconform')?.versionMatches('v0.8.0')).toBe(true);
+    expect(TOOLS.find((t) => t.group === 'kubeconform')?.versionMatches('development')).toBe(false);
+    const actionlint = TOOLS.find((t) => t.group === 'actionlint');
+    expect(actionlint?.versionMatches('v1.7.12\ninstalled by building from source')).toBe(true);
+    expect(actionlint?.versionMatches('(devel)\ninstalled by building from source')).toBe(false);
   });
 });

@@ -6,6 +6,9 @@ export const VERSIONS = {
   kubernetes: 'v1.36.3',
   etcd: 'v3.6.16',
   kwok: 'v0.8.0',
+  // Checks in npm test: the rendered chart against the Kubernetes API schemas, the CI workflows.
+  kubeconform: 'v0.8.0',
+  actionlint: 'v1.7.12',
   helm: 'v3.21.4',
 } as const;
 
@@ -75,6 +78,22 @@ export const TOOLS: ToolSpec[] = [
     versionMatches: (out) => out.includes(VERSIONS.kwok.slice(1)),
   },
   {
+    group: 'kubeconform',
+    module: 'kubeconform',
+    binaries: { kubeconform: 'github.com/yannh/kubeconform/cmd/kubeconform' },
+    ldflags: [`-X main.version=${VERSIONS.kubeconform}`],
+    versionArgs: { kubeconform: ['-v'] },
+    versionMatches: (out) => out === VERSIONS.kubeconform,
+  },
+  {
+    group: 'actionlint',
+    module: 'actionlint',
+    binaries: { actionlint: 'github.com/rhysd/actionlint/cmd/actionlint' },
+    ldflags: [`-X github.com/rhysd/actionlint.version=${VERSIONS.actionlint}`],
+    versionArgs: { actionlint: ['-version'] },
+    versionMatches: (out) => out.split('\n')[0] === VERSIONS.actionlint,
+  },
+  {
     group: 'helm',
     module: 'helm',
     binaries: { helm: 'helm.sh/helm/v3/cmd/helm' },
@@ -89,3 +108,22 @@ export const TOOLS: ToolSpec[] = [
     versionMatches: (out) => out.startsWith(VERSIONS.helm),
   },
 ];
+
+/**
+ * The Kubernetes versions whose API schemas the rendered chart is checked against (kubeconform):
+ * the oldest the chart supports (its kubeVersion) and the pinned one. The schemas come from each
+ * version's api/openapi-spec/swagger.json in the k8s.io/kubernetes Go module.
+ */
+export const SCHEMA_KUBERNETES_VERSIONS = ['v1.28.15', VERSIONS.kubernetes] as const;
+
+/** Go modules whose published CRDs give the schemas of the custom kinds the chart can render. */
+export const SCHEMA_CRD_MODULES = [
+  // ServiceMonitor, PrometheusRule
+  {
+    module: 'github.com/prometheus-operator/prometheus-operator',
+    version: 'v0.85.0',
+    dir: 'example/prometheus-operator-crd',
+  },
+  // Certificate, Issuer
+  { module: 'github.com/cert-manager/cert-manager', version: 'v1.21.2', dir: 'deploy/crds' },
+] as const;

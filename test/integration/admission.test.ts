@@ -325,14 +325,21 @@ describe('admission webhook on the real control plane', () => {
     );
   });
 
-  it('reloads the serving certificate when its files change, without a restart', async () => {
+  it('reloads the serving certificate when its files change, without a restart, and reports its expiry', async () => {
     const server = servers[0];
     if (!server) throw new Error('no server');
+    const expiryMetric = async () =>
+      /^thurkube_admission_certificate_expiry_timestamp_seconds (\d+)$/m.exec(
+        await httpsText(server.port, '/metrics', pki.ca.certPem),
+      )?.[1];
+    const notAfter = (pem: string) => String(Date.parse(new X509Certificate(pem).validTo) / 1000);
+    expect(await expiryMetric()).toBe(notAfter(pki.serving.certPem));
     const next = issueCertificate(pki.ca, {
       commonName: 'thurkube-admission',
       ipAddresses: ['127.0.0.1'],
       usage: 'server',
-      validityDays: 1,
+      // Half the first one's lifetime, so the expiry the metrics report must change.
+      validityDays: 0.5,
     });
     writeFileSync(keyFile, next.keyPem);
     writeFileSync(certFile, next.certPem);
@@ -341,6 +348,7 @@ describe('admission webhook on the real control plane', () => {
       'the new certificate to be served',
       async () => (await servedSerial(server.port)) === serial,
     );
+    expect(await expiryMetric()).toBe(notAfter(next.certPem));
     const res = await apply(deny, [agentJob('after-reload', { runtimeRef: 'ghost' })]);
     expect(res.stderr).toContain('AgentRuntime "ghost" not found');
   });

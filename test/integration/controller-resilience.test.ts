@@ -81,6 +81,14 @@ describe('two replicas', () => {
     const b = await startTestController(cluster, { ...opts, identity: 'replica-b' });
     await eventually('replica b to know it is a standby', () => b.ready().length === 0);
     expect(b.isLeader()).toBe(false);
+    const leaderLine = (c: typeof b) =>
+      c.metrics.registry
+        .render()
+        .split('\n')
+        .find((l) => l.startsWith('thurkube_controller_leader '));
+    // What the "no replica leads" alert reads: a standby says 0, not nothing.
+    expect(leaderLine(b)).toBe('thurkube_controller_leader 0');
+    expect(leaderLine(a)).toBe('thurkube_controller_leader 1');
 
     await applyManifest(cluster, ns, agentJob('led-by-a'));
     await statusWhen(cluster, ns, 'led-by-a', 'Ready', (s) => condition(s, 'Ready')?.status === 'True');
@@ -93,6 +101,7 @@ describe('two replicas', () => {
     await eventually('replica b to take over', () => b.isLeader(), 20_000, 100);
     const failoverMs = Date.now() - leftAt;
     expect(failoverMs).toBeLessThan(15_000);
+    expect(leaderLine(b)).toBe('thurkube_controller_leader 1');
     await applyManifest(cluster, ns, agentJob('led-by-b'));
     await statusWhen(cluster, ns, 'led-by-b', 'Ready', (s) => condition(s, 'Ready')?.status === 'True');
     expect(b.metrics.applies.get({ kind: 'Job' })).toBeGreaterThanOrEqual(1);
