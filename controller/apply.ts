@@ -61,7 +61,9 @@ export async function applyIfChanged(
   const live = cache.get(desired.metadata?.namespace, desired.metadata?.name ?? '');
   const guarded = carriesRights(type);
   if (guarded && live && ownerOf(live) !== ownerOf(desired)) throw notOurs(type, live);
-  if (live && covers(live, comparable(type, desired))) return 'unchanged';
+  const foreign = live ? foreignConfigKeys(type, live, desired) : [];
+  if (foreign.length > 0) await dropConfigKeys(ctx, type, live as KubeObject, foreign);
+  else if (live && covers(live, comparable(type, desired))) return 'unchanged';
   const written =
     guarded && !live
       ? await createNew(ctx, type, desired)
@@ -69,6 +71,41 @@ export async function applyIfChanged(
   ctx.metrics.applies.inc({ kind: type.kind });
   cache.remember(written);
   return live ? 'updated' : 'created';
+}
+
+/**
+ * Keys of the agent's ConfigMap that thurkube did not write. The runtime reads `prompt.txt`,
+ * `CLAUDE.md` and `mcp-config.json` beside `agent.json` and lets them win (the runtime contract),
+ * so a key added by someone who may edit ConfigMaps would change what the run does; a server-side
+ * apply leaves another manager's keys alone, so they are removed explicitly.
+ */
+function foreignConfigKeys(type: ResourceType, live: KubeObject, desired: KubeObject): string[] {
+  if (type.kind !== 'ConfigMap') return [];
+  const wanted = new Set(Object.keys((desired.data as Record<string, string> | undefined) ?? {}));
+  const keys = (field: string) => Object.keys((live[field] as Record<string, string> | undefined) ?? {});
+  return [...keys('data').filter((k) => !wanted.has(k)), ...keys('binaryData').map((k) => `binaryData/${k}`)];
+}
+
+async function dropConfigKeys(ctx: ControllerContext, type: ResourceType, live: KubeObject, keys: string[]) {
+  const data = Object.fromEntries(keys.filter((k) => !k.startsWith('binaryData/')).map((k) => [k, null]));
+  const binaryData = Object.fromEntries(
+    keys.filter((k) => k.startsWith('binaryData/')).map((k) => [k.slice('binaryData/'.length), null]),
+  );
+  await ctx.client.patch(
+    type,
+    { namespace: live.metadata?.namespace, name: live.metadata?.name },
+    { data, binaryData },
+  );
+  ctx.events.record(
+    {
+      name: live.metadata?.labels?.[LABEL_AGENTJOB] ?? '',
+      namespace: live.metadata?.namespace ?? '',
+      uid: live.metadata?.labels?.[LABEL_OWNER_UID] ?? '',
+    },
+    'Warning',
+    'ConfigRestored',
+    `removed ${keys.join(', ')} from ConfigMap ${live.metadata?.name}: only agent.json is written by thurkube, and the runtime would have read them`,
+  );
 }
 
 /** Creates a child that must not exist yet; one that does is ours only if labelled so. */

@@ -51,7 +51,8 @@ describe('the compiled CLI', () => {
       const { stdout } = await node([command, '--help']);
       expect(stdout).toContain(`thurkube ${command}`);
     }
-  });
+    // Three processes that load the compiled services: seconds on a loaded 2-core machine.
+  }, 30_000);
 
   it('is what the Dockerfile runs', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
