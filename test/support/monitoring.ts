@@ -87,10 +87,3 @@ export const RUN_METRICS = [
   'thurkube_agentjob_input_tokens_total',
   'thurkube_agentjob_output_tokens_total',
 ];
-
-/** Reported only by agents that report cost and tokens: a run on a fake node reports none. */
-export const REPORTED_BY_AGENTS = [
-  'thurkube_agentjob_cost_usd_total',
-  'thurkube_agentjob_input_tokens_total',
-  'thurkube_agentjob_output_tokens_total',
-];
