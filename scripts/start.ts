@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCluster, stopCluster } from '../dev/cluster/cluster.js';
+import { type ClusterState, readState, startCluster, stopCluster } from '../dev/cluster/cluster.js';
+import { cleanLeftovers } from '../dev/cluster/leftovers.js';
 import { run } from '../dev/cluster/run.js';
 import { EXAMPLES, exampleFiles, startStack } from '../dev/local-stack.js';
 
@@ -22,6 +23,9 @@ controller, applies examples/, and streams the services' logs until Ctrl-C.
 
 const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
 
+/** State directories of `npm start` runs: `<tmp>/thurkube-start-XXXXXX`. */
+const START_PREFIX = 'thurkube-start-';
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { quiet: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
@@ -30,16 +34,44 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'thurkube-start-'));
-  say('starting the local control plane (the first run builds Kubernetes from source: about 16 minutes)');
-  const cluster = await startCluster({ dir, log: (l) => say(l) });
+  // A closed terminal must not crash the log stream before the cleanup runs.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  await cleanLeftovers(START_PREFIX, say);
+  const dir = mkdtempSync(join(tmpdir(), START_PREFIX));
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
-  const stopAll = async () => {
-    say('stopping the services and the cluster');
-    await stack?.stop();
-    await stopCluster(cluster);
+  let cluster: ClusterState | undefined;
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      say('stopping the services and the cluster');
+      await stack?.stop().catch(() => undefined);
+      // Mid-start, the state file holds what has been started so far.
+      const state = cluster ?? readState(dir);
+      if (state) await stopCluster(state);
+    })();
+    return stopping;
   };
+  // Every way of stopping stops everything: Ctrl-C, SIGTERM (also to the process group), a closed
+  // terminal (SIGHUP), during start-up too. If this process dies without running this (SIGKILL),
+  // the cluster's watchdog stops it, and a later `npm start` cleans up what both left.
+  const stopped = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.on(signal, () => {
+        say(`${signal}: stopping`);
+        void stopAll().then(() => resolve());
+      });
+  });
+  say('starting the local control plane (the first run builds Kubernetes from source: about 16 minutes)');
   try {
+    cluster = await Promise.race([
+      startCluster({ dir, log: (l) => say(l), owner: process.pid }),
+      stopped.then(() => undefined),
+    ]);
+    if (!cluster || stopping) {
+      await stopAll();
+      return 130;
+    }
     const streaming = { on: false };
     stack = await startStack({
       kubeconfig: cluster.kubeconfig,
@@ -50,8 +82,9 @@ async function main(): Promise<number> {
       },
     });
     const kubectl = cluster.binaries.kubectl;
+    const kubeconfig = cluster.kubeconfig;
     for (const file of exampleFiles()) {
-      const r = await run(kubectl, ['--kubeconfig', cluster.kubeconfig, 'apply', '-f', file]);
+      const r = await run(kubectl, ['--kubeconfig', kubeconfig, 'apply', '-f', file]);
       if (r.code !== 0) throw new Error(`applying ${file} failed:\n${r.stderr}`);
     }
     say(`applied ${EXAMPLES}`);
@@ -70,11 +103,7 @@ thurkube is running. Try, in another terminal:
 Logs of both services follow. Ctrl-C stops everything.
 `);
     streaming.on = true;
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
-    await stopAll();
+    await stopped;
     return 0;
   } catch (error) {
     say((error as Error).message);
