@@ -169,7 +169,9 @@ export async function startCluster({
       `--service-account-signing-key-file=${pki.saKey}`,
       '--service-cluster-ip-range=10.96.0.0/16',
       '--authorization-mode=Node,RBAC',
-      '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota',
+      // PodNodeSelector and PodTolerationRestriction act only on namespaces annotated for them: they
+      // send the agent runs of a namespace to the real node (dev/real-stack.ts).
+      '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota,PodNodeSelector,PodTolerationRestriction',
       '--allow-privileged=true',
       // Logs and exec on the real node: the API server proves who it is to the kubelet and
       // checks the kubelet's serving certificate; it dials the node's loopback address.
