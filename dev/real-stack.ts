@@ -5,6 +5,8 @@
  * calls to the API server all stay on 127.0.0.1), tolerating the real node's taint. Used by the
  * helm-install suite and `npm start`.
  */
+import { spawn } from 'node:child_process';
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { REAL_NODE_LABEL, REAL_NODE_TAINT } from './cluster/node/constants.js';
 import { freePorts } from './cluster/ports.js';
 import { type RunResult, run } from './cluster/run.js';
@@ -140,4 +142,106 @@ export async function installOnRealNode(o: RealStackOptions): Promise<RealStack>
     ]),
   );
   return { release, namespace, admissionPort, metricsPort, valueArgs };
+}
+
+export interface RunningRealStack extends RealStack {
+  /** Stops the log streams (the pods stop with the cluster). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Follows both services' logs from their pods (`kubectl logs -f` through the API server and the
+ * kubelet, as a user would), one line at a time.
+ */
+export function streamServiceLogs(
+  o: { kubeconfig: string; kubectl: string; namespace: string },
+  onLine: (service: 'admission' | 'controller', line: string) => void,
+): () => void {
+  const children = (['admission', 'controller'] as const).map((service) => {
+    const child = spawn(
+      o.kubectl,
+      [
+        '--kubeconfig',
+        o.kubeconfig,
+        'logs',
+        '-f',
+        '-n',
+        o.namespace,
+        '-l',
+        `app.kubernetes.io/component=${service}`,
+        '--max-log-requests=10',
+        '--tail=-1',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let i = buffered.indexOf('\n');
+      while (i >= 0) {
+        onLine(service, buffered.slice(0, i));
+        buffered = buffered.slice(i + 1);
+        i = buffered.indexOf('\n');
+      }
+    });
+    return child;
+  });
+  return () => {
+    for (const child of children) child.kill('SIGTERM');
+  };
+}
+
+/**
+ * The examples as `npm start` applies them on the real node: the `agents` namespace sends its
+ * pods to the real node, the example runtime runs the test agent image (the real agent image
+ * cannot be pulled here, and nothing may be pulled), and the scheduled example's claim gets a
+ * hostPath volume under the cluster's directory (there is no provisioner).
+ */
+export async function applyExamplesOnRealNode(o: {
+  kubeconfig: string;
+  kubectl: string;
+  files: string[];
+  dataDir: string;
+}): Promise<void> {
+  const kubectl = (args: string[], input?: string) =>
+    run(o.kubectl, ['--kubeconfig', o.kubeconfig, ...args], input);
+  mkdirSync(o.dataDir, { recursive: true });
+  chownSync(o.dataDir, 65532, 65532);
+  for (const file of o.files) {
+    let text = readFileSync(file, 'utf8');
+    if (/^kind: AgentRuntime$/m.test(text))
+      text = text.replace(/^( {2}image: ).*$/m, `$1${IMAGES.testAgent}`);
+    await must(`applying ${file}`, kubectl(['apply', '-f', '-'], text));
+    if (/^kind: Namespace$/m.test(text)) {
+      const name = /^ {2}name: (\S+)$/m.exec(text)?.[1] ?? 'agents';
+      await must(
+        `sending the pods of namespace ${name} to the real node`,
+        kubectl([
+          'annotate',
+          '--overwrite',
+          'namespace',
+          name,
+          ...Object.entries(REAL_NODE_NAMESPACE_ANNOTATIONS).map(([k, v]) => `${k}=${v}`),
+        ]),
+      );
+      await must(
+        'a volume for the scheduled example',
+        kubectl(
+          ['apply', '-f', '-'],
+          JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'PersistentVolume',
+            metadata: { name: `${name}-pr-fixer-data` },
+            spec: {
+              capacity: { storage: '1Gi' },
+              accessModes: ['ReadWriteOnce'],
+              persistentVolumeReclaimPolicy: 'Retain',
+              hostPath: { path: o.dataDir, type: 'Directory' },
+              claimRef: { namespace: name, name: 'pr-fixer-data' },
+            },
+          }),
+        ),
+      );
+    }
+  }
 }

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterState } from '../../dev/cluster/cluster.js';
 import { mountsUnder } from '../../dev/cluster/node/cleanup.js';
 import { isAlive } from '../../dev/cluster/processes.js';
+import { run as runCommand } from '../../dev/cluster/run.js';
 import { eventually } from '../support/testing.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -27,7 +28,7 @@ const runs: Run[] = [];
 
 async function npmStart(): Promise<Run> {
   let output = '';
-  const child = spawn('npm', ['start', '--', '--quiet'], {
+  const child = spawn('npm', ['start'], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,9 +90,38 @@ afterEach(async () => {
 });
 
 describe('npm start, however it is stopped, stops everything it started', () => {
-  it('SIGTERM to its process group', async () => {
+  it('runs on the real node (services as pods, the examples really run, logs streamed), then SIGTERM to its process group', async () => {
     const run = await npmStart();
     expect(pidsOf(run).every(isAlive)).toBe(true);
+    expect(run.output()).toContain('[start] with a real node: kubelet on containerd');
+    expect(run.state.realNode?.name).toBe('real-node-0');
+    const kubectl = (args: string[]) =>
+      runCommand(run.state.binaries.kubectl, ['--kubeconfig', run.state.kubeconfig, ...args]);
+    const pods = await kubectl([
+      'get',
+      'pods',
+      '-n',
+      'thurkube-system',
+      '-o',
+      'jsonpath={.items[*].spec.nodeName}',
+    ]);
+    expect(pods.stdout.split(' ')).toEqual(['real-node-0', 'real-node-0', 'real-node-0']);
+    const report = await eventually(
+      'the one-shot example run to finish',
+      async () => {
+        const logs = await kubectl(['logs', '-n', 'agents', '-l', 'thurkube.thurbeen.eu/agentjob=summarize']);
+        return logs.stdout.includes('"thurkubeTestAgent"') ? logs.stdout : undefined;
+      },
+      120_000,
+      1000,
+    );
+    expect(report).toContain('"ok":true');
+    expect(report).toContain(`"prompt":"Summarize today's incoming issues."`);
+    await eventually(
+      'the services’ logs streamed from their pods',
+      () => /^admission {2}\| \{/m.test(run.output()) && /^controller \| \{/m.test(run.output()),
+      60_000,
+    );
     killGroup(run, 'SIGTERM');
     await expectAllGone(run);
   });
