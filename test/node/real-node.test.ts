@@ -156,6 +156,35 @@ describe('the real node', () => {
     await cluster.kubectl(['delete', 'pod', '-n', ns, 'shell', '--grace-period=1', '--wait=false']);
   });
 
+  it('never pulls: an image that was not imported fails against a closed loopback port', async () => {
+    const pulls = nodePod('pulls', '') as {
+      spec: { containers: { image: string; imagePullPolicy: string }[] };
+    };
+    const container = pulls.spec.containers[0];
+    if (container)
+      Object.assign(container, { image: 'docker.io/library/busybox:1.36', imagePullPolicy: 'Always' });
+    await apply(pulls);
+    const message = await eventually(
+      'the pull to fail',
+      async () => {
+        const r = await cluster.kubectl([
+          'get',
+          'events',
+          '-n',
+          ns,
+          '--field-selector',
+          'involvedObject.name=pulls,reason=Failed',
+          '-o',
+          'jsonpath={.items[*].message}',
+        ]);
+        return r.stdout.includes('Failed to pull image') ? r.stdout : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect(message).toContain('dial tcp 127.0.0.1:9: connect: connection refused');
+  });
+
   it('leaves pods without the toleration to kwok', async () => {
     const plain = nodePod('plain', 'console.log("kwok")') as { spec: Record<string, unknown> };
     delete plain.spec.nodeSelector;

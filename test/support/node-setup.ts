@@ -25,7 +25,7 @@ const log = (line: string) => process.stderr.write(`[node] ${line}\n`);
 export default async function setup(project: TestProject) {
   const images = await ensureImages(log);
   const dir = mkdtempSync(join(tmpdir(), 'thurkube-node-test-'));
-  const state = await startCluster({ dir, log, realNode: true });
+  const state = await startCluster({ dir, log, realNode: true, owner: process.pid });
   try {
     if (!state.realNode) throw new Error('the cluster started without its real node');
     await importImages(state.realNode, [

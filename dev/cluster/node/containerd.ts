@@ -2,9 +2,12 @@
  * The real node's container runtime: Debian's containerd (CRI plugin) with runc, its root, state
  * and socket under the harness's directory, so several nodes on one host never share anything.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAUSE_IMAGE } from './constants.js';
+
+/** TCP port 9 (discard): nothing listens on it here, so a pull is refused on loopback. */
+const CLOSED_PORT = 9;
 
 export interface ContainerdPaths {
   root: string;
@@ -27,6 +30,8 @@ export interface ContainerdOptions {
   runc: string;
   cniBinDir: string;
   cniConfDir: string;
+  /** hosts.toml tree (certs.d layout) that sends every registry to a closed loopback port. */
+  registryConfigDir: string;
 }
 
 /** containerd 1.6's configuration (version 2 schema). */
@@ -77,6 +82,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   BinaryName = ${q(o.runc)}
   SystemdCgroup = false
 
+# Nothing is ever pulled: every registry, whatever the image names, is this closed loopback port,
+# so a pod naming an image that was not imported fails at once instead of dialling out.
+[${cri}.registry]
+  config_path = ${q(o.registryConfigDir)}
+
 [${cri}.cni]
   bin_dir = ${q(o.cniBinDir)}
   conf_dir = ${q(o.cniConfDir)}
@@ -85,6 +95,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 }
 
 export function writeContainerdConfig(o: ContainerdOptions): string {
+  mkdirSync(join(o.registryConfigDir, '_default'), { recursive: true });
+  writeFileSync(
+    join(o.registryConfigDir, '_default', 'hosts.toml'),
+    `server = "http://127.0.0.1:${CLOSED_PORT}"\n\n[host."http://127.0.0.1:${CLOSED_PORT}"]\n  capabilities = ["pull", "resolve"]\n`,
+  );
   writeFileSync(o.paths.config, containerdConfig(o));
   return o.paths.config;
 }

@@ -82,7 +82,13 @@ export async function startRealNode(o: RealNodeStart, host?: HostTools): Promise
 
   const cniConfDir = join(dir, 'cni', 'net.d');
   writeCniConfig(cniConfDir, { bridge: node.bridge, ipamDir: join(dir, 'cni', 'ipam') });
-  writeContainerdConfig({ paths, runc: tools.runc, cniBinDir: tools.cniBinDir, cniConfDir });
+  writeContainerdConfig({
+    paths,
+    runc: tools.runc,
+    cniBinDir: tools.cniBinDir,
+    cniConfDir,
+    registryConfigDir: join(dir, 'containerd', 'registries'),
+  });
   const pause = await pauseImage(o.log);
   const containerd = o.start('containerd', tools.containerd, [
     `--config=${paths.config}`,
