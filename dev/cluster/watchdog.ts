@@ -10,8 +10,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../../shared/time.js';
 import { readState, stopCluster } from './cluster.js';
-import { isAlive, sleep } from './processes.js';
+import { isAlive } from './processes.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 

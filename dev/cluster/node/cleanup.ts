@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from '../../../shared/time.js';
 
 const CGROUP_FS = '/sys/fs/cgroup';
 
@@ -70,8 +71,6 @@ function pidsIn(dirs: string[]): number[] {
   }
   return [...pids];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** SIGKILL every process in the node's cgroups (the pods), then remove the cgroups. */
 export async function removePodsAndCgroups(cgroupRoot: string): Promise<void> {

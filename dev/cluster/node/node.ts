@@ -7,12 +7,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleep } from '../../../shared/time.js';
 import { pauseImage } from '../../images/pause.js';
 import type { Binaries } from '../binaries.js';
 import { writeKubeconfig } from '../kubeconfig.js';
 import type { ClusterPki } from '../pki.js';
 import { freePorts } from '../ports.js';
-import { isAlive, logTail, type Started, sleep, stopProcess, waitReady } from '../processes.js';
+import { isAlive, logTail, type Started, stopProcess, waitReady } from '../processes.js';
 import { run } from '../run.js';
 import { createCgroupRoot, deleteBridge, killShims, removePodsAndCgroups, unmountUnder } from './cleanup.js';
 import { bridgeName, writeCniConfig } from './cni.js';
