@@ -22,6 +22,19 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      {
+        // Suites that need pods to really run: their own cluster with a real node (kubelet,
+        // containerd, runc) and the images built by dev/images. One file at a time.
+        test: {
+          name: 'node',
+          sequence: { groupOrder: 2 },
+          include: ['test/node/**/*.test.ts'],
+          globalSetup: ['test/support/node-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 900_000,
+          maxWorkers: 1,
+        },
+      },
     ],
   },
 });

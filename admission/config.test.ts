@@ -8,6 +8,7 @@ describe('parseConfig', () => {
       kubeconfig: undefined,
       host: '0.0.0.0',
       port: 8443,
+      reusePort: false,
       tlsCertFile: '/etc/thurkube/tls/tls.crt',
       tlsKeyFile: '/etc/thurkube/tls/tls.key',
       missingRefs: 'deny',
@@ -40,11 +41,13 @@ describe('parseConfig', () => {
       'a',
       '--controller-user',
       'b',
+      '--reuse-port',
     ];
     expect(parseConfig(argv, { KUBECONFIG: '/env/kubeconfig' })).toEqual({
       kubeconfig: '/env/kubeconfig',
       host: '127.0.0.1',
       port: 9443,
+      reusePort: true,
       tlsCertFile: 'c',
       tlsKeyFile: 'k',
       missingRefs: 'warn',

@@ -12,6 +12,8 @@ export interface AdmissionConfig extends Settings {
   kubeconfig?: string;
   host: string;
   port: number;
+  /** Share the port with other processes of the same user (SO_REUSEPORT): replicas on one host network. */
+  reusePort?: boolean;
   tlsCertFile: string;
   tlsKeyFile: string;
   /** Self-managed certificates in a Secret; the files above are not read when set. */
@@ -30,6 +32,8 @@ Serves the admission webhook (POST /mutate, /validate; GET /healthz, /readyz, /m
 Options:
   --kubeconfig PATH        cluster to use; default $KUBECONFIG, else the in-cluster service account
   --listen HOST:PORT       address to serve on (default 0.0.0.0:8443)
+  --reuse-port             share that port with other processes of the same user (SO_REUSEPORT, Node
+                           >= 22.12): replicas on one host network (hostNetwork) serve one port
   --tls-cert-file PATH     serving certificate, PEM, reloaded when it changes (default /etc/thurkube/tls/tls.crt)
   --tls-key-file PATH      its private key, PEM (default /etc/thurkube/tls/tls.key)
   --missing-refs MODE      deny (default): refuse AgentJobs whose references do not exist;
@@ -67,6 +71,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
       options: {
         kubeconfig: { type: 'string' },
         listen: { type: 'string', default: '0.0.0.0:8443' },
+        'reuse-port': { type: 'boolean', default: false },
         'tls-cert-file': { type: 'string', default: '/etc/thurkube/tls/tls.crt' },
         'tls-key-file': { type: 'string', default: '/etc/thurkube/tls/tls.key' },
         'missing-refs': { type: 'string', default: 'deny' },
@@ -95,6 +100,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionCo
   return {
     kubeconfig: (values.kubeconfig as string | undefined) || env.KUBECONFIG || undefined,
     ...listenAddress(String(values.listen)),
+    reusePort: values['reuse-port'] === true,
     tlsCertFile: String(values['tls-cert-file']),
     tlsKeyFile: String(values['tls-key-file']),
     certs: certFlagsFrom(values),

@@ -66,7 +66,14 @@ export async function startAdmission(
       ...(certificates.healthy() ? [] : ['serving certificate missing or expired']),
     ],
   });
-  const server = await serveHttps({ app, certificates, host: config.host, port: config.port, logger });
+  const server = await serveHttps({
+    app,
+    certificates,
+    host: config.host,
+    port: config.port,
+    reusePort: config.reusePort,
+    logger,
+  });
   logger.info(
     { host: config.host, port: server.port, missingRefs: config.missingRefs },
     'admission webhook serving',

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { CertificateSource } from '../certs/source.js';
 import { ThurkubeError } from '../shared/errors.js';
@@ -17,6 +17,8 @@ export interface ServeOptions {
   certificates: CertificateSource;
   host: string;
   port: number;
+  /** SO_REUSEPORT: several replicas on one host network share the port (the kernel spreads connections). */
+  reusePort?: boolean;
   logger: Logger;
 }
 
@@ -30,17 +32,15 @@ export interface RunningServer {
 export async function serveHttps(options: ServeOptions): Promise<RunningServer> {
   const cert = options.certificates.current();
   if (!cert) throw new ThurkubeError('Invalid', 'no serving certificate loaded yet');
-  const server = serve({
+  const server = createAdaptorServer({
     fetch: options.app.fetch,
     createServer,
     serverOptions: { cert: cert.certPem, key: cert.keyPem },
-    port: options.port,
-    hostname: options.host,
   }) as Server;
   await new Promise<void>((resolve, reject) => {
-    if (server.listening) return resolve();
     server.once('listening', resolve);
     server.once('error', reject);
+    server.listen({ port: options.port, host: options.host, reusePort: options.reusePort === true });
   });
   options.certificates.onChange((next) => {
     server.setSecureContext({ cert: next.certPem, key: next.keyPem });

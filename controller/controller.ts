@@ -38,6 +38,8 @@ export interface ControllerOptions {
   clusterAccess?: boolean;
   metricsHost: string;
   metricsPort: number;
+  /** SO_REUSEPORT on the metrics port: replicas on one host network (hostNetwork). */
+  reusePort?: boolean;
   /** The Secret holding the key that checks cluster-access authorizations (DEFAULT_ACCESS_KEY). */
   accessKeySecret?: AccessKeyRef;
 }
@@ -156,6 +158,7 @@ export async function startController(options: ControllerOptions, log: Logger): 
     createHealthApp(metrics.registry, { problems: ready }),
     options.metricsHost,
     options.metricsPort,
+    options.reusePort,
   );
   log.info(
     {

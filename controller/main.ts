@@ -23,6 +23,8 @@ Options:
                            the admission webhook and created when missing (default ${ACCESS_KEY_SECRET})
   --access-key-namespace NS its namespace (default: the lease namespace)
   --metrics-bind HOST:PORT where /healthz, /readyz and /metrics listen (default 0.0.0.0:8080)
+  --reuse-port             share that port with other processes of the same user (SO_REUSEPORT,
+                           Node >= 22.12): replicas on one host network (hostNetwork)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   -h, --help               this text`;
 
@@ -41,6 +43,7 @@ export function parseControllerArgs(
       concurrency: { type: 'string', default: '32' },
       'cluster-access': { type: 'string', default: 'true' },
       'metrics-bind': { type: 'string', default: '0.0.0.0:8080' },
+      'reuse-port': { type: 'boolean', default: false },
       'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
       'access-key-namespace': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
@@ -76,6 +79,7 @@ export function parseControllerArgs(
     },
     metricsHost: match[1] ?? '0.0.0.0',
     metricsPort: Number(match[2]),
+    reusePort: values['reuse-port'] === true,
     logLevel: level,
   };
 }

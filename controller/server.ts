@@ -1,5 +1,7 @@
 /** /healthz, /readyz and /metrics on plain HTTP (probes and Prometheus scrape it in-cluster). */
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { METRICS_CONTENT_TYPE, type Registry } from '../shared/metrics.js';
 
@@ -19,15 +21,19 @@ export function createHealthApp(registry: Registry, readiness: Readiness): Hono 
   return app;
 }
 
+/** `reusePort`: SO_REUSEPORT, for replicas sharing one host network (hostNetwork). */
 export function serveHealth(
   app: Hono,
   host: string,
   port: number,
+  reusePort = false,
 ): Promise<{ port: number; close(): Promise<void> }> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+  return new Promise((resolve, reject) => {
+    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    server.once('error', reject);
+    server.listen({ port, host, reusePort }, () => {
       resolve({
-        port: info.port,
+        port: (server.address() as AddressInfo).port,
         close: () => new Promise<void>((done) => server.close(() => done())),
       });
     });

@@ -1,7 +1,7 @@
 /**
  * Finds or builds the upstream binaries: etcd, kube-apiserver, kube-controller-manager,
- * kube-scheduler, kubectl, kwok and helm, and the checkers kubeconform and actionlint, at the
- * pinned versions.
+ * kube-scheduler, kubectl, kubelet, kwok and helm, and the checkers kubeconform and actionlint, at
+ * the pinned versions.
  *
  * Order: $THURKUBE_BIN_DIR, then the cache (~/.cache/thurkube/<tool>-<version>/), then PATH; a
  * binary is used only when it reports the pinned version. Otherwise it is built from the Go module
@@ -22,6 +22,7 @@ export type BinaryName =
   | 'kube-controller-manager'
   | 'kube-scheduler'
   | 'kubectl'
+  | 'kubelet'
   | 'kwok'
   | 'kubeconform'
   | 'actionlint'

@@ -2,8 +2,10 @@
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureImages } from '../images/images.js';
 import { ensureBinaries } from './binaries.js';
 import { isRunning, readState, startCluster, stopCluster } from './cluster.js';
+import { importImages } from './node/node.js';
 
 const USAGE = `Usage: npm run cluster -- <up|down|status|build> [--dir DIR]
 
@@ -14,7 +16,11 @@ const USAGE = `Usage: npm run cluster -- <up|down|status|build> [--dir DIR]
   status  say whether it runs, with its kubeconfig and processes
   build   only find or build the pinned binaries, and print where they are
 
-  --dir DIR   state directory (default $THURKUBE_CLUSTER_DIR or ${defaultDir()})
+  --dir DIR     state directory (default $THURKUBE_CLUSTER_DIR or ${defaultDir()})
+  --real-node   with up: also a real node (kubelet, containerd, runc; root and Debian's
+                containerd, runc and containernetworking-plugins), tainted
+                thurkube.thurbeen.eu/real-node=true:NoSchedule, with the images of
+                npm run images imported
 
 Environment: THURKUBE_BIN_DIR (use binaries from there), THURKUBE_CACHE_DIR (build cache,
 default ~/.cache/thurkube).`;
@@ -28,7 +34,11 @@ const log = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      dir: { type: 'string' },
+      'real-node': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const command = positionals[0];
   if (values.help || !command) {
@@ -45,7 +55,16 @@ async function main(): Promise<number> {
         return 0;
       }
       if (state) await stopCluster(state);
-      const started = await startCluster({ dir, log });
+      const started = await startCluster({ dir, log, realNode: values['real-node'] });
+      if (started.realNode) {
+        const images = await ensureImages(log);
+        await importImages(started.realNode, [
+          images.node.archive,
+          images.product.archive,
+          images.testAgent.archive,
+        ]);
+        log(`images imported into ${started.realNode.name}`);
+      }
       console.log(`KUBECONFIG=${started.kubeconfig}`);
       return 0;
     }

@@ -11,10 +11,12 @@ import { type Binaries, ensureBinaries } from './binaries.js';
 import { clientsFor, kubeConfigFrom } from './client.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { writeKwokStages } from './kwok-stages.js';
+import { type RealNodeState, startRealNode, stopRealNode } from './node/node.js';
 import { writeClusterPki } from './pki.js';
 import { freePorts } from './ports.js';
 import { isAlive, type Started, startProcess, stopProcess, waitReady } from './processes.js';
 import { VERSIONS } from './versions.js';
+import { startWatchdog } from './watchdog.js';
 
 export const NODE_NAME = 'kwok-node-0';
 
@@ -26,6 +28,10 @@ export interface ClusterState {
   binaries: Binaries;
   processes: Started[];
   startedAt: string;
+  /** The real node (kubelet + containerd), when started with `realNode: true`. */
+  realNode?: RealNodeState;
+  /** The process whose end stops this cluster (its watchdog watches it), and its checkout. */
+  owner?: { pid: number; checkout: string; watchdogPid: number };
 }
 
 const STATE_FILE = 'state.json';
@@ -41,6 +47,8 @@ export function isRunning(state: ClusterState): boolean {
 }
 
 export async function stopCluster(state: ClusterState, { keepState = false } = {}): Promise<void> {
+  // The real node first: its pods, runtime and host state (mounts, cgroups, bridge).
+  if (state.realNode) await stopRealNode(state.realNode, state.processes);
   // Reverse start order: kwok and controllers first, etcd last.
   for (const p of [...state.processes].reverse()) await stopProcess(p.pid);
   if (!keepState) rmSync(state.dir, { recursive: true, force: true });
@@ -75,9 +83,24 @@ export async function restartComponent(
 export interface StartOptions {
   dir: string;
   log?: (line: string) => void;
+  /** Also start a real node (dev/cluster/node/): pods that tolerate its taint really run. */
+  realNode?: boolean;
+  /**
+   * Stop the cluster when this process ends, however it ends (a watchdog in its own process
+   * group); `npm start` and the test setups pass their own pid. Without it the cluster outlives
+   * its starter (`npm run cluster -- up`).
+   */
+  owner?: number;
 }
 
-export async function startCluster({ dir, log = () => {} }: StartOptions): Promise<ClusterState> {
+export const CHECKOUT = join(import.meta.dirname, '..', '..');
+
+export async function startCluster({
+  dir,
+  log = () => {},
+  realNode = false,
+  owner,
+}: StartOptions): Promise<ClusterState> {
   const binaries = await ensureBinaries(log);
   const started = Date.now();
   for (const sub of ['pki', 'logs', 'etcd']) mkdirSync(join(dir, sub), { recursive: true });
@@ -97,12 +120,17 @@ export async function startCluster({ dir, log = () => {} }: StartOptions): Promi
     startedAt: new Date().toISOString(),
   };
   const save = () => writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2));
-  const run = (name: keyof Binaries, args: string[]) => {
-    const p = startProcess(name, binaries[name], args, join(logs, `${name}.log`));
+  if (owner !== undefined) {
+    state.owner = { pid: owner, checkout: CHECKOUT, watchdogPid: startWatchdog(dir, owner) };
+    save();
+  }
+  const start = (name: string, binary: string, args: string[]) => {
+    const p = startProcess(name, binary, args, join(logs, `${name}.log`));
     processes.push(p);
     save();
     return p;
   };
+  const run = (name: keyof Binaries, args: string[]) => start(name, binaries[name], args);
 
   try {
     const etcd = run('etcd', [
@@ -141,8 +169,16 @@ export async function startCluster({ dir, log = () => {} }: StartOptions): Promi
       `--service-account-signing-key-file=${pki.saKey}`,
       '--service-cluster-ip-range=10.96.0.0/16',
       '--authorization-mode=Node,RBAC',
-      '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota',
+      // PodNodeSelector and PodTolerationRestriction act only on namespaces annotated for them: they
+      // send the agent runs of a namespace to the real node (dev/real-stack.ts).
+      '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota,PodNodeSelector,PodTolerationRestriction',
       '--allow-privileged=true',
+      // Logs and exec on the real node: the API server proves who it is to the kubelet and
+      // checks the kubelet's serving certificate; it dials the node's loopback address.
+      `--kubelet-client-certificate=${pki.client('apiserver-kubelet-client').cert}`,
+      `--kubelet-client-key=${pki.client('apiserver-kubelet-client').key}`,
+      `--kubelet-certificate-authority=${pki.caCert}`,
+      '--kubelet-preferred-address-types=InternalIP,Hostname',
       '--profiling=false',
       '--event-ttl=1h',
     ]);
@@ -209,6 +245,21 @@ export async function startCluster({ dir, log = () => {} }: StartOptions): Promi
     await waitForNodeReady(state.kubeconfig, kwok);
     log(`kwok ready; node ${NODE_NAME} is Ready`);
     await waitForServiceAccount(state.kubeconfig, 'default', 60_000);
+    if (realNode) {
+      await grantKubeletApi(state);
+      state.realNode = await startRealNode({
+        clusterDir: dir,
+        server,
+        pki,
+        binaries,
+        start,
+        record: (node) => {
+          state.realNode = node;
+          save();
+        },
+        log,
+      });
+    }
     log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     save();
     return state;
@@ -216,6 +267,24 @@ export async function startCluster({ dir, log = () => {} }: StartOptions): Promi
     await stopCluster(state, { keepState: true });
     throw error;
   }
+}
+
+/** The API server's kubelet client may use the kubelet API (logs, exec), as on kubeadm clusters. */
+async function grantKubeletApi(state: ClusterState): Promise<void> {
+  const { rbac } = clientsFor(kubeConfigFrom(state.kubeconfig));
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: 'thurkube-local:apiserver-kubelet-client' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:kubelet-api-admin',
+      },
+      subjects: [
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'kube-apiserver-kubelet-client' },
+      ],
+    },
+  });
 }
 
 async function createNode(kubeconfig: string): Promise<void> {

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, type Issued, issueCertificate } from '../../certs/pki.js';
+import { REAL_NODE_NAME } from './node/constants.js';
 
 export interface Identity {
   /** File stem, e.g. `admin` gives admin.crt and admin.key. */
@@ -17,6 +18,10 @@ export const IDENTITIES: Identity[] = [
   { file: 'kube-controller-manager', user: 'system:kube-controller-manager', groups: [] },
   { file: 'kube-scheduler', user: 'system:kube-scheduler', groups: [] },
   { file: 'kwok', user: 'kwok-controller', groups: ['system:masters'] },
+  // The real node's kubelet, authorized by the Node authorizer for its own node and pods.
+  { file: 'kubelet', user: `system:node:${REAL_NODE_NAME}`, groups: ['system:nodes'] },
+  // The API server calling kubelets (logs, exec): bound to system:kubelet-api-admin at start.
+  { file: 'apiserver-kubelet-client', user: 'kube-apiserver-kubelet-client', groups: [] },
 ];
 
 export interface ClusterPki {
@@ -26,6 +31,8 @@ export interface ClusterPki {
   apiserverKey: string;
   saKey: string;
   saPub: string;
+  /** The kubelet's serving certificate (localhost, 127.0.0.1): the API server verifies it. */
+  kubeletServing: { cert: string; key: string };
   client(file: string): { cert: string; key: string };
 }
 
@@ -53,6 +60,17 @@ export function writeClusterPki(dir: string): ClusterPki {
         'kubernetes.default.svc.cluster.local',
       ],
       ipAddresses: ['127.0.0.1', '10.96.0.1'],
+      usage: 'server',
+      validityDays: 30,
+    }),
+  );
+  const kubeletServing = write(
+    dir,
+    'kubelet-serving',
+    issueCertificate(ca, {
+      commonName: `system:node:${REAL_NODE_NAME}`,
+      dnsNames: ['localhost', REAL_NODE_NAME],
+      ipAddresses: ['127.0.0.1'],
       usage: 'server',
       validityDays: 30,
     }),
@@ -90,6 +108,7 @@ export function writeClusterPki(dir: string): ClusterPki {
     apiserverKey: apiserver.key,
     saKey,
     saPub,
+    kubeletServing,
     client(file) {
       const c = clients.get(file);
       if (!c) throw new Error(`no client certificate ${file}`);

@@ -51,6 +51,8 @@ export const TOOLS: ToolSpec[] = [
       'kube-controller-manager': 'k8s.io/kubernetes/cmd/kube-controller-manager',
       'kube-scheduler': 'k8s.io/kubernetes/cmd/kube-scheduler',
       kubectl: 'k8s.io/kubernetes/cmd/kubectl',
+      // The real node's agent (dev/cluster/node/); built from the same module as the control plane.
+      kubelet: 'k8s.io/kubernetes/cmd/kubelet',
     },
     ldflags: kubernetesLdflags(VERSIONS.kubernetes),
     versionArgs: {
@@ -58,6 +60,7 @@ export const TOOLS: ToolSpec[] = [
       'kube-controller-manager': ['--version'],
       'kube-scheduler': ['--version'],
       kubectl: ['version', '--client'],
+      kubelet: ['--version'],
     },
     versionMatches: (out) => new RegExp(`\\b${VERSIONS.kubernetes.replaceAll('.', '\\.')}\\b`).test(out),
   },

@@ -40,6 +40,12 @@ describe('chart: rendering', () => {
       {},
       { 'certificates.mode': 'cert-manager' },
       { 'webhook.url': 'https://127.0.0.1:9443', 'clusterAccess.enabled': false },
+      {
+        'hostNetwork.enabled': true,
+        'hostNetwork.bindAddress': '127.0.0.1',
+        'apiServer.host': '127.0.0.1',
+        'apiServer.port': '6443',
+      },
     ];
     for (const values of variants) {
       const res = await helm(['lint', '--strict', CHART_DIR, ...setArgs(values)]);
@@ -268,6 +274,8 @@ describe('chart: on the local cluster', () => {
       `--cert-namespace=${ns}`,
       `--service-name=${admission}`,
       `--webhook-configuration=${admission}`,
+      // Registered by URL (webhook.url): the serving certificate also names that host.
+      '--cert-extra-san=127.0.0.1',
     ]);
     expect(admContainer?.securityContext).toEqual({
       allowPrivilegeEscalation: false,

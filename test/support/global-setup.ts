@@ -30,7 +30,7 @@ export default async function setup(project: TestProject) {
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'thurkube-test-'));
-  const state = await startCluster({ dir, log });
+  const state = await startCluster({ dir, log, owner: process.pid });
   project.provide('kubeconfig', state.kubeconfig);
   project.provide('binaries', state.binaries);
   project.provide('externalCluster', false);

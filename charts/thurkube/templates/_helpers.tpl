@@ -55,6 +55,10 @@ imagePullSecrets:
 {{- end }}
 securityContext:
   {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
+{{- if .root.Values.hostNetwork.enabled }}
+hostNetwork: true
+dnsPolicy: ClusterFirstWithHostNet
+{{- end }}
 {{- with .values.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
@@ -70,6 +74,34 @@ affinity:
 {{- with .values.priorityClassName }}
 priorityClassName: {{ . }}
 {{- end }}
+{{- end -}}
+
+{{/* Where a service listens: 0.0.0.0:<pod port>, or with hostNetwork the node's bind address and port. */}}
+{{- define "thurkube.listen" -}}
+{{- if .root.Values.hostNetwork.enabled -}}
+{{ .root.Values.hostNetwork.bindAddress }}:{{ .port }}
+{{- else -}}
+0.0.0.0:{{ .default }}
+{{- end -}}
+{{- end -}}
+
+{{/* The API server's address for in-cluster clients (apiServer.host and .port), as env entries. */}}
+{{- define "thurkube.apiServerEnv" -}}
+- { name: KUBERNETES_SERVICE_HOST, value: {{ .Values.apiServer.host | quote }} }
+- { name: KUBERNETES_SERVICE_PORT, value: {{ .Values.apiServer.port | toString | quote }} }
+{{- end -}}
+
+{{/*
+  A probe's target: the named port, or with hostNetwork the node port (no container port is
+  declared then). No probe `host`: Pod Security forbids it; the kubelet dials the pod's IP, which
+  with hostNetwork is the node's address (so bindAddress must be one the node's address reaches).
+*/}}
+{{- define "thurkube.probeTarget" -}}
+{{- if .root.Values.hostNetwork.enabled -}}
+port: {{ .port }}
+{{- else -}}
+port: {{ .name }}
+{{- end -}}
 {{- end -}}
 
 {{/* A webhook's clientConfig: by URL (out-of-cluster development) or by the admission Service. */}}
