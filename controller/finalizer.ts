@@ -62,18 +62,34 @@ async function ownedUid(
   return live?.metadata?.labels?.[LABEL_OWNER_UID] === uid ? live.metadata?.uid : undefined;
 }
 
+/** Deletes this AgentJob's own ClusterRoleBinding and ClusterRole (never another's), if any. */
+async function removeOwnedClusterRbac(ctx: ControllerContext, aj: KubeObject): Promise<void> {
+  const name = clusterRbacName(aj.metadata?.namespace ?? '', aj.metadata?.name ?? '');
+  const uid = aj.metadata?.uid ?? '';
+  for (const [type, cache] of [
+    [RESOURCES.clusterRoleBindings, ctx.caches.clusterRoleBindings],
+    [RESOURCES.clusterRoles, ctx.caches.clusterRoles],
+  ] as const) {
+    const owned = await ownedUid(ctx, type, cache, name, uid);
+    if (owned) await removeChild(ctx, type, undefined, name, owned);
+  }
+}
+
+/**
+ * Its ClusterAccess is gone (deleted, or no longer valid): the rights it granted go at once, and
+ * so does the finalizer, as when the reference is removed.
+ */
+export async function revokeClusterRbac(ctx: ControllerContext, aj: KubeObject): Promise<void> {
+  if (!hasFinalizer(aj)) return;
+  await removeOwnedClusterRbac(ctx, aj);
+  await setFinalizer(ctx, aj, false);
+}
+
 export async function finalize(ctx: ControllerContext, aj: KubeObject): Promise<void> {
   if (!hasFinalizer(aj)) return;
   const name = clusterRbacName(aj.metadata?.namespace ?? '', aj.metadata?.name ?? '');
-  const uid = aj.metadata?.uid ?? '';
   try {
-    for (const [type, cache] of [
-      [RESOURCES.clusterRoleBindings, ctx.caches.clusterRoleBindings],
-      [RESOURCES.clusterRoles, ctx.caches.clusterRoles],
-    ] as const) {
-      const owned = await ownedUid(ctx, type, cache, name, uid);
-      if (owned) await removeChild(ctx, type, undefined, name, owned);
-    }
+    await removeOwnedClusterRbac(ctx, aj);
   } catch (error) {
     // Cluster access was turned off after this AgentJob used it: the controller may no longer
     // delete them. Holding the AgentJob forever would not help; say what is left behind.

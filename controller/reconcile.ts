@@ -30,7 +30,7 @@ import { applyIfChanged, removeChild } from './apply.js';
 import { BY_AGENTJOB } from './caches.js';
 import { grantFor } from './cluster-access.js';
 import type { ControllerContext } from './context.js';
-import { finalize, hasFinalizer, setFinalizer } from './finalizer.js';
+import { finalize, hasFinalizer, revokeClusterRbac, setFinalizer } from './finalizer.js';
 import { type ChildrenSeen, type Plan, plan } from './plan.js';
 import type { Outcome } from './queue.js';
 import { computeStatus, type Observation } from './status.js';
@@ -150,6 +150,8 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
     ctx.caches.refs[kind].get(namespace, refName) as { spec?: unknown } | undefined;
   const resolution = resolveRefs(spec, lookup);
   if (!resolution.ok) {
+    // A ClusterAccess that was deleted (or broken) grants nothing any more.
+    if (resolution.problems.some((p) => p.kind === 'ClusterAccess')) await revokeClusterRbac(ctx, aj);
     const missing = resolution.problems.every((p) => p.problem === 'missing');
     const message = `waiting for references: ${resolution.problems.map((p) => describeProblem(p, namespace)).join('; ')}`;
     const status = computeStatus({

@@ -285,6 +285,22 @@ describe('path 2: a ClusterAccess that did not exist, or grew, after the AgentJo
       'authorized for user "thurkube-admin"',
     );
   });
+
+  it('takes the rights away at once when the ClusterAccess is deleted', async () => {
+    const role = `thurkube-${esc}-narrowjob`;
+    expect(await clusterRole(role)).toBeDefined();
+    expect((await cluster.kubectl(['delete', '-n', esc, 'clusteraccess', 'narrow'])).code).toBe(0);
+    await eventually('the ClusterRole to go', async () => (await clusterRole(role)) === undefined);
+    const s = await statusWhen(
+      cluster,
+      esc,
+      'narrowjob',
+      'RefsMissing',
+      (st) => condition(st, 'Ready')?.reason === 'RefsMissing',
+    );
+    expect(s.message).toContain('ClusterAccess "narrow" not found');
+    expect((await getAgentJob(cluster, esc, 'narrowjob')).metadata.finalizers ?? []).toEqual([]);
+  });
 });
 
 describe('path 4: namespaces the webhook does not review', () => {
