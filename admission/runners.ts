@@ -107,6 +107,8 @@ export async function runnerGuard(
   settings: Settings,
   signal: AbortSignal,
 ): Promise<Verdict> {
+  // A dry-run persists and runs nothing (the webhook's own dry-run of an AgentJob's Job is one).
+  if (request.dryRun) return verdict([]);
   const use = useOf(request, settings);
   if (!use?.account.endsWith(RUNNER_SUFFIX)) return verdict([]);
   const account = await lookups.serviceAccount(request.namespace, use.account, signal);

@@ -451,6 +451,36 @@ describe("the runner ServiceAccount: only thurkube's own runs may use it", () =>
     );
   });
 
+  it('lets the admin still change powerjob once its runner exists (the webhook dry-runs its Job)', async () => {
+    // Regression: the dry-run of the child Job, sent by the webhook itself, was refused by the guard.
+    const res = await cluster.kubectl([
+      'patch',
+      '-n',
+      esc,
+      'agentjob',
+      'powerjob',
+      '--type=merge',
+      '-p',
+      '{"spec":{"timeoutSeconds":1800}}',
+      '--dry-run=server',
+    ]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const asAlice = await apply(
+      esc,
+      [
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'dry' },
+          spec: { serviceAccountName: 'powerjob-runner', containers: [{ name: 'c', image: 'x' }] },
+        },
+      ],
+      [...as, '--dry-run=server'],
+    );
+    expect(asAlice.code).toBe(0);
+  });
+
   it("admits powerjob's own run: the Job controller's pod, stamped with the runner's uid", async () => {
     const pods = await cluster.core.listNamespacedPod({
       namespace: esc,
