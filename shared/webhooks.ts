@@ -69,6 +69,20 @@ function namespaceSelector(target: WebhookTarget) {
     : { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: excluded }] };
 }
 
+/** What every webhook of ours shares: v1 reviews, no side effects, fail closed, 5 s, our exclusions. */
+function common(target: WebhookTarget, name: string, path: string) {
+  return {
+    name,
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    failurePolicy: 'Fail',
+    matchPolicy: 'Equivalent',
+    timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
+    clientConfig: clientConfig(target, path),
+    namespaceSelector: namespaceSelector(target),
+  };
+}
+
 const referencedPlurals = KIND_NAMES.filter((k) => k !== 'AgentJob').map((k) => NAMES[k].plural);
 
 export function mutatingWebhookConfiguration(target: WebhookTarget): V1MutatingWebhookConfiguration {
@@ -81,15 +95,8 @@ export function mutatingWebhookConfiguration(target: WebhookTarget): V1MutatingW
     },
     webhooks: [
       {
-        name: MUTATING_WEBHOOK_NAME,
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Fail',
-        matchPolicy: 'Equivalent',
+        ...common(target, MUTATING_WEBHOOK_NAME, MUTATE_PATH),
         reinvocationPolicy: 'Never',
-        timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
-        clientConfig: clientConfig(target, MUTATE_PATH),
-        namespaceSelector: namespaceSelector(target),
         rules: [
           {
             apiGroups: [GROUP],
@@ -114,14 +121,7 @@ export function validatingWebhookConfiguration(target: WebhookTarget): V1Validat
     },
     webhooks: [
       {
-        name: VALIDATING_WEBHOOK_NAME,
-        admissionReviewVersions: ['v1'],
-        sideEffects: 'None',
-        failurePolicy: 'Fail',
-        matchPolicy: 'Equivalent',
-        timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
-        clientConfig: clientConfig(target, VALIDATE_PATH),
-        namespaceSelector: namespaceSelector(target),
+        ...common(target, VALIDATING_WEBHOOK_NAME, VALIDATE_PATH),
         rules: [
           {
             apiGroups: [GROUP],
@@ -146,14 +146,7 @@ export function validatingWebhookConfiguration(target: WebhookTarget): V1Validat
 
 function runnersWebhook(target: WebhookTarget): V1ValidatingWebhook {
   return {
-    name: RUNNERS_WEBHOOK_NAME,
-    admissionReviewVersions: ['v1'],
-    sideEffects: 'None',
-    failurePolicy: 'Fail',
-    matchPolicy: 'Equivalent',
-    timeoutSeconds: WEBHOOK_TIMEOUT_SECONDS,
-    clientConfig: clientConfig(target, VALIDATE_PATH),
-    namespaceSelector: namespaceSelector(target),
+    ...common(target, RUNNERS_WEBHOOK_NAME, VALIDATE_PATH),
     matchConditions: [{ name: 'uses-a-runner-service-account', expression: RUNNER_MATCH }],
     rules: [
       {
