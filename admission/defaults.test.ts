@@ -10,7 +10,16 @@ describe('withDefaults', () => {
     const parsed = parseSpec('AgentJob', raw);
     if (!parsed.ok) throw new Error('the minimal example must parse');
     const filled = withDefaults(KINDS.AgentJob.spec, raw);
-    expect(filled).toEqual({ ...parsed.value, futureField: { a: 1 } });
+    // Fields added later have implicit defaults: parsed in, never written (CrdHints.implicitDefault).
+    const { concurrencyPolicy, successfulRunsHistoryLimit, failedRunsHistoryLimit, retries, ...stored } =
+      parsed.value;
+    expect({ concurrencyPolicy, successfulRunsHistoryLimit, failedRunsHistoryLimit, retries }).toEqual({
+      concurrencyPolicy: 'Forbid',
+      successfulRunsHistoryLimit: 3,
+      failedRunsHistoryLimit: 3,
+      retries: 0,
+    });
+    expect(filled).toEqual({ ...stored, futureField: { a: 1 } });
     expect(filled).toMatchObject({ timezone: 'Asia/Tokyo', suspend: false, timeoutSeconds: 3600 });
   });
 });

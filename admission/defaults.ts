@@ -4,12 +4,21 @@
  * additions, so its defaults are always the ones the CRD declares.
  */
 import type * as v from 'valibot';
+import type { CrdHints } from '../shared/schemas/fields.js';
 
 type Node = v.GenericSchema & {
   wrapped?: Node;
   default?: unknown;
   entries?: Record<string, Node>;
+  pipe?: (Node & { kind: string; metadata?: CrdHints })[];
 };
+
+/** Metadata hints anywhere in a schema's pipe, nested pipes included. */
+const hinted = (node: Node | undefined): boolean =>
+  !!node?.pipe?.some((a) => (a.kind === 'schema' ? a !== node && hinted(a) : !!a.metadata?.implicitDefault));
+
+/** A default the schema applies when parsing but never writes into an object (CrdHints). */
+const isImplicit = (entry: Node) => hinted(entry.wrapped);
 
 function unwrap(schema: Node): Node {
   return schema.type === 'optional' && schema.wrapped ? unwrap(schema.wrapped) : schema;
@@ -23,7 +32,8 @@ export function withDefaults<T>(schema: v.GenericSchema, value: T): T {
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
   for (const [key, entry] of Object.entries(node.entries)) {
     if (out[key] === undefined) {
-      if (entry.type === 'optional' && entry.default !== undefined) out[key] = structuredClone(entry.default);
+      if (entry.type === 'optional' && entry.default !== undefined && !isImplicit(entry))
+        out[key] = structuredClone(entry.default);
     } else {
       out[key] = withDefaults(entry, out[key]);
     }

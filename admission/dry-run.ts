@@ -69,7 +69,7 @@ export async function childIssues(
   const rendered = render(input);
   const child = (
     schedule
-      ? desiredCronJob(input.agentJob, rendered, { ...schedule, suspend: input.spec.suspend })
+      ? desiredCronJob(input.agentJob, rendered, input.spec, schedule)
       : desiredJob(input.agentJob, rendered, input.spec.suspend)
   ) as KubeObject;
   // An owner reference needs the AgentJob's uid (not assigned yet on create) and, where the

@@ -17,6 +17,7 @@ import {
   LABEL_OWNER_UID,
 } from '../shared/labels.js';
 import type { ControllerContext } from './context.js';
+import { liveJobPatch } from './job-update.js';
 
 export type ApplyResult = 'unchanged' | 'created' | 'updated';
 
@@ -64,6 +65,7 @@ export async function applyIfChanged(
   const foreign = live ? foreignConfigKeys(type, live, desired) : [];
   if (foreign.length > 0) await dropConfigKeys(ctx, type, live as KubeObject, foreign);
   else if (live && covers(live, comparable(type, desired))) return 'unchanged';
+  if (live && type.kind === 'Job') return patchLiveJob(ctx, type, cache, live, desired);
   const written =
     guarded && !live
       ? await createNew(ctx, type, desired)
@@ -127,6 +129,25 @@ async function createNew(
       });
     throw notOurs(type, existing);
   }
+}
+
+/** A Job that exists gets only its mutable fields (job-update.ts): its template cannot change. */
+async function patchLiveJob(
+  ctx: ControllerContext,
+  type: ResourceType,
+  cache: WatchCache<KubeObject>,
+  live: KubeObject,
+  desired: KubeObject,
+): Promise<ApplyResult> {
+  const patch = liveJobPatch(live, desired);
+  if (!patch) return 'unchanged';
+  const at = { namespace: desired.metadata?.namespace, name: desired.metadata?.name };
+  const written = await ctx.client.patch<KubeObject>(type, at, patch, 'application/merge-patch+json', {
+    fieldManager: FIELD_MANAGER,
+  });
+  ctx.metrics.applies.inc({ kind: type.kind });
+  cache.remember(written);
+  return 'updated';
 }
 
 /**

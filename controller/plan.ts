@@ -238,7 +238,7 @@ function planScheduled(input: PlanInput, schedule: string, out: Plan, own: Own):
     type: RESOURCES.cronJobs,
     object: obj(
       stamped(
-        desiredCronJob(id, rendered, { schedule, timezone: spec.timezone, suspend: paused }),
+        desiredCronJob(id, rendered, { ...spec, suspend: paused }, { schedule, timezone: spec.timezone }),
         out.runnerUid,
       ),
     ),

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { example, productPageManifests } from '../test/fixtures/load.js';
 import { KIND_NAMES, type KindName } from './api.js';
+import { buildCrd } from './crd/build.js';
+import type { OpenApiSchema } from './crd/openapi.js';
 import { parseSpec } from './objects.js';
 import { formatIssues } from './validation.js';
+
+function rootProps() {
+  const crd = buildCrd('AgentJob').spec.versions as { schema: { openAPIV3Schema: OpenApiSchema } }[];
+  return crd[0]?.schema.openAPIV3Schema.properties?.spec?.properties ?? {};
+}
 
 function issuesOf(kind: KindName, spec: unknown): string {
   const parsed = parseSpec(kind, spec);
@@ -47,6 +54,10 @@ describe('AgentJob defaults', () => {
       env: [],
       envFrom: [],
       persist: false,
+      concurrencyPolicy: 'Forbid',
+      successfulRunsHistoryLimit: 3,
+      failedRunsHistoryLimit: 3,
+      retries: 0,
     });
   });
 
@@ -57,6 +68,80 @@ describe('AgentJob defaults', () => {
     expect(parsed.value.timeoutSeconds).toBe(1800);
     expect(parsed.value.persist).toBe(true);
     expect(parsed.value.resources?.limits).toEqual({ cpu: 2, memory: '4Gi' });
+  });
+});
+
+describe('run policies', () => {
+  const base = () => example('AgentJob', 'minimal').spec;
+
+  it('default to what the Rust original did, without being written into the CRD', () => {
+    const spec = rootProps();
+    for (const field of [
+      'concurrencyPolicy',
+      'successfulRunsHistoryLimit',
+      'failedRunsHistoryLimit',
+      'retries',
+    ])
+      expect(spec[field]?.default, field).toBeUndefined();
+    expect(spec.concurrencyPolicy?.enum).toEqual(['Forbid', 'Allow', 'Replace']);
+  });
+
+  it('reject values the CronJob would not take, naming the field and what is allowed', () => {
+    expect(issuesOf('AgentJob', { ...base(), concurrencyPolicy: 'Queue' })).toContain(
+      'spec.concurrencyPolicy: must be Forbid, Allow or Replace',
+    );
+    expect(issuesOf('AgentJob', { ...base(), retries: -1, successfulRunsHistoryLimit: 1.5 })).toBe(
+      'spec.successfulRunsHistoryLimit: must be a whole number; spec.retries: must be at least 0',
+    );
+    expect(issuesOf('AgentJob', { ...base(), startingDeadlineSeconds: 5 })).toBe(
+      'spec.startingDeadlineSeconds: must be at least 10',
+    );
+  });
+});
+
+describe('pod placement fields', () => {
+  it('accept core/v1 shapes on the AgentRuntime and the AgentJob', () => {
+    const placement = {
+      nodeSelector: { 'kubernetes.io/arch': 'amd64' },
+      tolerations: [{ key: 'agents', operator: 'Exists', effect: 'NoSchedule' }],
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 50,
+              preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] },
+            },
+          ],
+        },
+      },
+      priorityClassName: 'agents-low',
+    };
+    const runtime = {
+      ...example('AgentRuntime', 'minimal').spec,
+      ...placement,
+      imagePullSecrets: [{ name: 'registry' }],
+      runtimeClassName: 'gvisor',
+    };
+    expect(parseSpec('AgentRuntime', runtime).ok).toBe(true);
+    expect(parseSpec('AgentJob', { ...example('AgentJob', 'minimal').spec, ...placement }).ok).toBe(true);
+  });
+
+  it('reject a weight out of range and a toleration that is not an object', () => {
+    const spec = {
+      ...example('AgentJob', 'minimal').spec,
+      tolerations: ['agents'],
+      affinity: {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 0, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } },
+          ],
+        },
+      },
+    };
+    expect(issuesOf('AgentJob', spec)).toBe(
+      'spec.tolerations[0]: must be an object, not "agents"; ' +
+        'spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: must be at least 1',
+    );
   });
 });
 

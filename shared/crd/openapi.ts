@@ -21,6 +21,7 @@ export interface OpenApiSchema {
   maxLength?: number;
   minItems?: number;
   minimum?: number;
+  maximum?: number;
   'x-kubernetes-int-or-string'?: true;
   'x-kubernetes-list-type'?: string;
   'x-kubernetes-list-map-keys'?: string[];
@@ -44,10 +45,23 @@ export function toOpenApi(schema: v.GenericSchema, path = '<root>'): OpenApiSche
   if (s.type === 'optional') {
     if (!s.wrapped) throw new UnsupportedSchemaError(`${path}: optional without a wrapped schema`);
     const inner = toOpenApi(s.wrapped, path);
-    return s.default === undefined ? inner : { ...inner, default: structuredClone(s.default) };
+    if (s.default === undefined || hintsOf(s.wrapped).implicitDefault) return inner;
+    return { ...inner, default: structuredClone(s.default) };
   }
   const out: OpenApiSchema = shapeOf(s, path);
-  for (const action of s.pipe ?? []) applyAction(out, action, path);
+  for (const action of actionsOf(s)) applyAction(out, action, path);
+  return out;
+}
+
+type Action = { kind: string; type: string } & Record<string, unknown>;
+
+/** A schema's pipe actions in order, those of pipes nested in it (`v.pipe(v.pipe(...), ...)`) first. */
+function actionsOf(s: AnySchema): Action[] {
+  const out: Action[] = [];
+  for (const action of s.pipe ?? []) {
+    if (action.kind === 'schema') out.push(...actionsOf(action as unknown as AnySchema));
+    else out.push(action);
+  }
   return out;
 }
 
@@ -85,17 +99,13 @@ function shapeOf(s: AnySchema, path: string): OpenApiSchema {
 
 function hintsOf(s: AnySchema): CrdHints {
   const merged: CrdHints = {};
-  for (const action of s.pipe ?? []) {
+  for (const action of actionsOf(s)) {
     if (action.type === 'metadata') Object.assign(merged, action.metadata as CrdHints);
   }
   return merged;
 }
 
-function applyAction(
-  out: OpenApiSchema,
-  action: { kind: string; type: string } & Record<string, unknown>,
-  path: string,
-) {
+function applyAction(out: OpenApiSchema, action: Action, path: string) {
   switch (action.type) {
     case 'description':
       out.description = action.description as string;
@@ -122,6 +132,9 @@ function applyAction(
       return;
     case 'min_value':
       out.minimum = action.requirement as number;
+      return;
+    case 'max_value':
+      out.maximum = action.requirement as number;
       return;
     case 'regex':
       out.pattern = (action.requirement as RegExp).source;

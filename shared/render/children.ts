@@ -27,15 +27,16 @@ import {
   runNowJobName,
   runnerServiceAccountName,
 } from '../names.js';
+import type { AgentJobSpec } from '../schemas/agent-job.js';
 import { agentConfig, agentJson } from './agent-config.js';
 import { configHash, sha256Hex } from './hash.js';
 import { podTemplate } from './pod.js';
 import type { AgentJobIdentity, RenderInput } from './refs.js';
+import { withRunReporting } from './reporting.js';
 
 export const CONFIG_KEY = 'agent.json';
 export const DATA_CLAIM_SIZE = '1Gi';
 export const FINISHED_JOB_TTL_SECONDS = 86_400;
-export const HISTORY_LIMIT = 3;
 
 export function ownerReference(agentJob: AgentJobIdentity): V1OwnerReference {
   return {
@@ -69,13 +70,13 @@ export interface Rendered {
 export function render(input: RenderInput): Rendered {
   const json = agentJson(agentConfig(input.spec, input.refs));
   const template = podTemplate(input);
-  const jobSpec: V1JobSpec = {
-    backoffLimit: 0,
+  const hashed: V1JobSpec = {
+    backoffLimit: input.spec.retries,
     activeDeadlineSeconds: input.spec.timeoutSeconds,
     ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,
     template,
   };
-  return { agentJson: json, configHash: configHash(json, jobSpec), jobSpec };
+  return { agentJson: json, configHash: configHash(json, hashed), jobSpec: withRunReporting(hashed) };
 }
 
 export function desiredConfigMap(agentJob: AgentJobIdentity, rendered: Rendered): V1ConfigMap {
@@ -97,22 +98,31 @@ export function desiredJob(agentJob: AgentJobIdentity, rendered: Rendered, suspe
   };
 }
 
+/**
+ * The CronJob of a scheduled AgentJob: its schedule and run policies (schemas/run-policy.ts).
+ * `when` replaces the spec's schedule and time zone (the webhook's dry-run passes placeholders
+ * where the AgentJob's own values are already reported as wrong).
+ */
 export function desiredCronJob(
   agentJob: AgentJobIdentity,
   rendered: Rendered,
-  schedule: { schedule: string; timezone: string; suspend: boolean },
+  spec: AgentJobSpec,
+  when: { schedule: string; timezone: string } = { schedule: spec.schedule ?? '', timezone: spec.timezone },
 ): V1CronJob {
   return {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: meta(agentJob, cronJobName(agentJob.name)),
     spec: {
-      schedule: schedule.schedule,
-      timeZone: schedule.timezone,
-      concurrencyPolicy: 'Forbid',
-      successfulJobsHistoryLimit: HISTORY_LIMIT,
-      failedJobsHistoryLimit: HISTORY_LIMIT,
-      suspend: schedule.suspend,
+      schedule: when.schedule,
+      timeZone: when.timezone,
+      concurrencyPolicy: spec.concurrencyPolicy,
+      successfulJobsHistoryLimit: spec.successfulRunsHistoryLimit,
+      failedJobsHistoryLimit: spec.failedRunsHistoryLimit,
+      ...(spec.startingDeadlineSeconds === undefined
+        ? {}
+        : { startingDeadlineSeconds: spec.startingDeadlineSeconds }),
+      suspend: spec.suspend,
       jobTemplate: { metadata: { labels: childLabels(agentJob) }, spec: rendered.jobSpec },
     },
   };

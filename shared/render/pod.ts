@@ -8,6 +8,7 @@ import { AGENT_CONTAINER, AGENT_UID, GH_TOKEN_ENV, HOME_DIR, TMP_DIR } from '../
 import { childLabels } from '../labels.js';
 import { configMapName, dataClaimName, runnerServiceAccountName } from '../names.js';
 import type { RenderInput } from './refs.js';
+import { podPlacement } from './scheduling.js';
 
 export function agentEnv({ spec, refs }: RenderInput): V1EnvVar[] {
   const env: V1EnvVar[] = [
@@ -79,6 +80,7 @@ export function podTemplate(input: RenderInput): V1PodTemplateSpec {
         },
       ],
       volumes,
+      ...podPlacement(runtime, spec),
     },
   };
 }

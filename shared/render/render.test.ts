@@ -81,11 +81,7 @@ describe('children (golden files)', () => {
       pretty({
         configHash: r.configHash,
         configMap: desiredConfigMap(input.agentJob, r),
-        cronJob: desiredCronJob(input.agentJob, r, {
-          schedule: input.spec.schedule ?? '',
-          timezone: input.spec.timezone,
-          suspend: false,
-        }),
+        cronJob: desiredCronJob(input.agentJob, r, input.spec),
         runNowJob: desiredRunNowJob(input.agentJob, r, '2026-11-24T10:00:00Z'),
         dataClaim: desiredDataClaim(input.agentJob),
         serviceAccount: desiredServiceAccount(input.agentJob),

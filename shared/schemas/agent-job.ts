@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import { EnvFromSource, EnvVar, ResourceRequirements } from './core.js';
 import { flag, hints, integer, nonEmpty, objectName, stringList, text, timestamp } from './fields.js';
+import { runPolicyEntries } from './run-policy.js';
+import { jobPlacementEntries } from './scheduling.js';
 
 export const DEFAULT_TIMEZONE = 'Etc/UTC';
 export const DEFAULT_TIMEOUT_SECONDS = 3600;
@@ -82,6 +84,8 @@ export const AgentJobSpec = v.pipe(
       ),
       false,
     ),
+    ...jobPlacementEntries,
+    ...runPolicyEntries,
   }),
   v.description('What the agent does, when it runs, and what it is given.'),
 );

@@ -15,6 +15,13 @@ export type CrdHints = {
   /** `x-kubernetes-list-type`: `map` lists merge by key under server-side apply. */
   listType?: 'atomic' | 'set' | 'map';
   listMapKeys?: string[];
+  /**
+   * The field's default holds when it is absent, but is never written into objects: neither the
+   * CRD nor the webhook fills it in. Fields added after the API shipped use this, so a stored
+   * AgentJob reads the same before and after an upgrade, and a digest of its spec with defaults
+   * left out does not change.
+   */
+  implicitDefault?: boolean;
 };
 
 export const hints = <TInput>(value: CrdHints) => v.metadata<TInput, CrdHints>(value);
@@ -43,6 +50,19 @@ export const integer = (description: string, min?: number) =>
         v.minValue(min, `must be at least ${min}`),
         v.description(description),
       );
+
+/** A whole number in [min, max]. */
+export const boundedInteger = (description: string, min: number, max: number) =>
+  v.pipe(
+    v.number(),
+    v.integer('must be a whole number'),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+    v.description(description),
+  );
+
+/** Marks a field whose default is applied when parsing but never stored (see CrdHints). */
+export const implicitDefault = <TInput>() => hints<TInput>({ implicitDefault: true });
 
 /** RFC 3339 timestamp as the API server writes it. */
 export const timestamp = (description: string) =>

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { POD_DIRS, POD_ENV } from '../agent-pod.js';
 import { PolicyRule, SecretKeyRef } from './core.js';
 import { absolutePath, envVarName, hints, nonEmpty, stringList } from './fields.js';
+import { runtimePodEntries } from './scheduling.js';
 
 const reserved = (paths: readonly string[]) => `[${paths.map((p) => `'${p}'`).join(', ')}]`;
 
@@ -25,6 +26,7 @@ export const AgentRuntimeSpec = v.pipe(
     ),
     configPath: absolutePath('Directory where the rendered agent.json is mounted read-only.'),
     persistPath: absolutePath('Directory where the data volume is mounted when an AgentJob sets persist.'),
+    ...runtimePodEntries,
   }),
   // Each problem under its own field, as the API server would name it.
   v.forward(
