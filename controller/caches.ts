@@ -7,6 +7,7 @@ import type { KubeClient, KubeObject } from '../shared/kube/client.js';
 import { ourResource, RESOURCES, type ResourceType } from '../shared/kube/resources.js';
 import { WatchCache } from '../shared/kube/watch-cache.js';
 import { LABEL_AGENTJOB, LABEL_AGENTJOB_NAMESPACE, LABEL_MANAGED_BY, MANAGED_BY } from '../shared/labels.js';
+import { BY_JOB, jobKeyOfPod, trimPod } from './pods.js';
 
 export interface Caches {
   agentJobs: WatchCache<KubeObject>;
@@ -16,6 +17,8 @@ export interface Caches {
   serviceAccounts: WatchCache<KubeObject>;
   jobs: WatchCache<KubeObject>;
   cronJobs: WatchCache<KubeObject>;
+  /** Pods of our Jobs, cut down to what a run record reads (pods.ts). */
+  pods: WatchCache<KubeObject>;
   /** Absent when cluster access is turned off (the controller then has no rights on them). */
   clusterRoles?: WatchCache<KubeObject>;
   clusterRoleBindings?: WatchCache<KubeObject>;
@@ -62,6 +65,8 @@ export function createCaches(
   ) as Record<ReferencedKind, WatchCache<KubeObject>>;
   const jobs = make(RESOURCES.jobs, OURS, dropPodTemplate);
   jobs.addIndex(BY_AGENTJOB, agentJobKeyOf);
+  const pods = make(RESOURCES.pods, OURS, trimPod);
+  pods.addIndex(BY_JOB, jobKeyOfPod);
   return {
     agentJobs: make(ourResource('AgentJob')),
     refs,
@@ -70,6 +75,7 @@ export function createCaches(
     serviceAccounts: make(RESOURCES.serviceAccounts, OURS),
     jobs,
     cronJobs: make(RESOURCES.cronJobs, OURS),
+    pods,
     clusterRoles: clusterAccess ? make(RESOURCES.clusterRoles, OURS) : undefined,
     clusterRoleBindings: clusterAccess ? make(RESOURCES.clusterRoleBindings, OURS) : undefined,
   };

@@ -15,5 +15,7 @@ export interface ControllerContext {
   clusterAccess: boolean;
   /** Checks the cluster-access authorizations the admission webhook signs; set with clusterAccess. */
   accessKey?: Buffer;
+  /** How many runs status.runs keeps (--run-history). */
+  runHistory: number;
   now(): Date;
 }

@@ -12,6 +12,7 @@ import { type AccessKeyRef, DEFAULT_ACCESS_KEY, loadAccessKey } from '../shared/
 import { KubeClient } from '../shared/kube/client.js';
 import { loadKubeConfig } from '../shared/kube/config.js';
 import type { Logger } from '../shared/log.js';
+import { DEFAULT_RUN_HISTORY } from '../shared/schemas/run-status.js';
 import { allCaches, type Caches, createCaches } from './caches.js';
 import type { ControllerContext } from './context.js';
 import { EventRecorder } from './events.js';
@@ -36,6 +37,8 @@ export interface ControllerOptions {
   concurrency: number;
   /** ClusterAccess support; off, the controller neither watches nor writes cluster RBAC. */
   clusterAccess?: boolean;
+  /** How many runs status.runs keeps (default 10). */
+  runHistory?: number;
   metricsHost: string;
   metricsPort: number;
   /** SO_REUSEPORT on the metrics port: replicas on one host network (hostNetwork). */
@@ -102,6 +105,7 @@ export async function startController(options: ControllerOptions, log: Logger): 
     log,
     clusterAccess,
     accessKey,
+    runHistory: options.runHistory ?? DEFAULT_RUN_HISTORY,
     now: () => new Date(),
   };
 

@@ -4,6 +4,7 @@ import { messageOf } from '../shared/errors.js';
 import { ACCESS_KEY_SECRET } from '../shared/kube/access-key.js';
 import { podNamespace } from '../shared/kube/config.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../shared/log.js';
+import { DEFAULT_RUN_HISTORY, MAX_RUN_HISTORY } from '../shared/schemas/run-status.js';
 import { type ControllerOptions, startController } from './controller.js';
 
 export const CONTROLLER_HELP = `Usage: thurkube controller [options]
@@ -22,6 +23,7 @@ Options:
   --access-key-secret NAME Secret holding the key that checks cluster-access authorizations, shared with
                            the admission webhook and created when missing (default ${ACCESS_KEY_SECRET})
   --access-key-namespace NS its namespace (default: the lease namespace)
+  --run-history N          runs kept in each AgentJob's status.runs, newest first (default 10, at most 50)
   --metrics-bind HOST:PORT where /healthz, /readyz and /metrics listen (default 0.0.0.0:8080)
   --reuse-port             share that port with other processes of the same user (SO_REUSEPORT,
                            Node >= 22.12): replicas on one host network (hostNetwork)
@@ -42,6 +44,7 @@ export function parseControllerArgs(
       'lease-name': { type: 'string', default: 'thurkube-controller' },
       concurrency: { type: 'string', default: '32' },
       'cluster-access': { type: 'string', default: 'true' },
+      'run-history': { type: 'string', default: String(DEFAULT_RUN_HISTORY) },
       'metrics-bind': { type: 'string', default: '0.0.0.0:8080' },
       'reuse-port': { type: 'boolean', default: false },
       'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
@@ -55,6 +58,11 @@ export function parseControllerArgs(
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error(`--concurrency: "${values.concurrency}" is not a positive whole number`);
+  const runHistory = Number(values['run-history']);
+  if (!Number.isInteger(runHistory) || runHistory < 1 || runHistory > MAX_RUN_HISTORY)
+    throw new Error(
+      `--run-history: "${values['run-history']}" is not a whole number from 1 to ${MAX_RUN_HISTORY}`,
+    );
   const level = values['log-level'] as LogLevel;
   if (!LOG_LEVELS.includes(level))
     throw new Error(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
@@ -77,6 +85,7 @@ export function parseControllerArgs(
       name: values['access-key-secret'] ?? ACCESS_KEY_SECRET,
       namespace: values['access-key-namespace'] ?? leaseNamespace,
     },
+    runHistory,
     metricsHost: match[1] ?? '0.0.0.0',
     metricsPort: Number(match[2]),
     reusePort: values['reuse-port'] === true,

@@ -54,6 +54,36 @@ export function controllerMetrics() {
       'When each watch last received an event or bookmark.',
     ),
     cacheObjects: registry.gauge('thurkube_controller_cache_objects', 'Objects held in each watch cache.'),
+    ...runMetrics(registry),
+  };
+}
+
+/** Runs of agents (run-events.ts counts each run once, when it ends). */
+export const RUN_DURATION_BUCKETS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400];
+
+function runMetrics(registry: Registry) {
+  return {
+    runs: registry.counter(
+      'thurkube_agentjob_runs_total',
+      'Agent runs that ended, by namespace and result (Succeeded, Failed, Stopped).',
+    ),
+    runSeconds: registry.histogram(
+      'thurkube_agentjob_run_duration_seconds',
+      'How long agent runs took, from start to end, by namespace and result.',
+      RUN_DURATION_BUCKETS,
+    ),
+    runCost: registry.counter(
+      'thurkube_agentjob_cost_usd_total',
+      'Cost in US dollars that runs reported (outputs.costUsd), by namespace.',
+    ),
+    runInputTokens: registry.counter(
+      'thurkube_agentjob_input_tokens_total',
+      'Model input tokens that runs reported (outputs.inputTokens), by namespace.',
+    ),
+    runOutputTokens: registry.counter(
+      'thurkube_agentjob_output_tokens_total',
+      'Model output tokens that runs reported (outputs.outputTokens), by namespace.',
+    ),
   };
 }
 

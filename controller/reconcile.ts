@@ -25,6 +25,7 @@ import type { AgentJobIdentity } from '../shared/render/refs.js';
 import { describeProblem, resolveRefs } from '../shared/render/resolve.js';
 import { nextRunTime } from '../shared/schedule.js';
 import type { AgentJobStatus } from '../shared/schemas/agent-job.js';
+import { secondsIso } from '../shared/time.js';
 import { formatIssues } from '../shared/validation.js';
 import { applyIfChanged, removeChild } from './apply.js';
 import { BY_AGENTJOB } from './caches.js';
@@ -33,6 +34,8 @@ import type { ControllerContext } from './context.js';
 import { finalize, hasFinalizer, revokeClusterRbac, setFinalizer } from './finalizer.js';
 import { type ChildrenSeen, type Plan, plan } from './plan.js';
 import type { Outcome } from './queue.js';
+import { reportRuns } from './run-events.js';
+import { keepRunFields, observeRuns } from './run-reconcile.js';
 import { computeStatus, type Observation } from './status.js';
 import { recordTransitions } from './transitions.js';
 
@@ -89,8 +92,9 @@ function cacheFor(ctx: ControllerContext, type: ResourceType): WatchCache<KubeOb
   return cache;
 }
 
-async function writeStatus(ctx: ControllerContext, aj: KubeObject, status: AgentJobStatus): Promise<void> {
+async function writeStatus(ctx: ControllerContext, aj: KubeObject, next: AgentJobStatus): Promise<void> {
   const current = aj.status as AgentJobStatus | undefined;
+  const status = keepRunFields(current, next);
   if (current && covers(current, status) && covers(status, current)) return;
   const written = await ctx.client.apply(
     agentJobs,
@@ -120,7 +124,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
   const base = {
     generation: aj.metadata.generation ?? 0,
     previous,
-    now: now.toISOString(),
+    now: secondsIso(now) ?? now.toISOString(),
     ownedResources: previous?.ownedResources ?? [],
   };
 
@@ -185,7 +189,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
 
   const after = seenChildren(ctx, id);
   const next = scheduled && !spec.suspend ? nextRunTime(spec.schedule ?? '', spec.timezone, now) : undefined;
-  const status = computeStatus({
+  const computed = computeStatus({
     ...base,
     scheduled,
     suspended: spec.suspend,
@@ -206,8 +210,19 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
       message: grant.message,
     },
   });
+  const runs = observeRuns(ctx, computed, {
+    previous,
+    spec,
+    jobs: after.jobs,
+    removed: todo.remove,
+    currentJobName: todo.currentJobName,
+    generation: base.generation,
+    now: base.now,
+  });
+  const status = runs.status;
   await writeStatus(ctx, aj, status);
   recordTransitions(ctx, aj, previous, status, changes, todo.runNowSkipped);
+  reportRuns(ctx, aj, runs.history.changes);
   if (applyError) throw new ThurkubeError('Invalid', applyError.message);
   // Refresh nextRunTime once the schedule has fired, even if nothing else changes.
   if (next) return { requeueAfterMs: Math.max(1000, Date.parse(next) - now.getTime() + 1000) };

@@ -6,6 +6,7 @@
  */
 import type { V1CronJob, V1Job } from '@kubernetes/client-node';
 import type { AgentJobStatus, Condition, Phase } from '../shared/schemas/agent-job.js';
+import { secondsIso } from '../shared/time.js';
 import { AUTHORIZED_CONDITION } from './cluster-access.js';
 import { setCondition } from './conditions.js';
 
@@ -50,7 +51,7 @@ export function jobOutcome(job: V1Job): { outcome: JobOutcome; message?: string 
   return { outcome: 'Pending' };
 }
 
-const iso = (d: Date | string | undefined) => (d === undefined ? undefined : new Date(d).toISOString());
+const iso = (d: Date | string | undefined) => secondsIso(d);
 const latest = (...values: (string | undefined)[]) =>
   values.filter((v): v is string => !!v).sort((a, b) => Date.parse(b) - Date.parse(a))[0];
 

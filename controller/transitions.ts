@@ -6,11 +6,11 @@ import type { ControllerContext } from './context.js';
 
 type Emit = (type: 'Normal' | 'Warning', reason: string, message: string) => void;
 
-/** The event a new phase gets: its type, reason and the message when the status has none. */
+/**
+ * The event a new phase gets: its type, reason and the message when the status has none. Runs
+ * have their own events, one per run (run-events.ts).
+ */
 const PHASE_EVENTS: Partial<Record<string, ['Normal' | 'Warning', string, string]>> = {
-  Running: ['Normal', 'RunStarted', 'a run started'],
-  Succeeded: ['Normal', 'RunSucceeded', 'the run succeeded'],
-  Failed: ['Warning', 'RunFailed', 'the run failed'],
   Suspended: ['Normal', 'Suspended', 'suspended'],
 };
 

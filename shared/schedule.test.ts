@@ -21,11 +21,11 @@ describe('nextRun', () => {
 describe('nextRunTime (what the controller reports as status.nextRunTime)', () => {
   const now = new Date('2026-01-15T12:00:00Z');
 
-  it('reads macros, @midnight included (cron-parser lacks it), in the AgentJob time zone', () => {
-    expect(nextRunTime('@midnight', 'Europe/Paris', now)).toBe('2026-01-15T23:00:00.000Z');
-    expect(nextRunTime('@daily', 'Europe/Paris', now)).toBe('2026-01-15T23:00:00.000Z');
-    expect(nextRunTime('@hourly', 'Etc/UTC', now)).toBe('2026-01-15T13:00:00.000Z');
-    expect(nextRunTime(' 0 */6 * * * ', 'Asia/Tokyo', now)).toBe('2026-01-15T15:00:00.000Z');
+  it('reads macros, @midnight included (cron-parser lacks it), in the AgentJob time zone, to the second', () => {
+    expect(nextRunTime('@midnight', 'Europe/Paris', now)).toBe('2026-01-15T23:00:00Z');
+    expect(nextRunTime('@daily', 'Europe/Paris', now)).toBe('2026-01-15T23:00:00Z');
+    expect(nextRunTime('@hourly', 'Etc/UTC', now)).toBe('2026-01-15T13:00:00Z');
+    expect(nextRunTime(' 0 */6 * * * ', 'Asia/Tokyo', now)).toBe('2026-01-15T15:00:00Z');
   });
 
   it('has no answer for a schedule a CronJob refuses or one that never fires', () => {

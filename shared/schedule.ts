@@ -7,6 +7,7 @@
  * zones with this module; the controller reports the next run with it.
  */
 import { CronExpressionParser } from 'cron-parser';
+import { secondsIso } from './time.js';
 
 /** The macros Kubernetes accepts, with their five-field meaning. `@every` is not a CronJob schedule. */
 export const MACROS: Record<string, string> = {
@@ -136,7 +137,7 @@ export function nextRun(fields: string, timezone: string, from = new Date()): Da
  */
 export function nextRunTime(schedule: string, timezone: string, now: Date): string | undefined {
   const parsed = parseSchedule(schedule);
-  return parsed.ok ? nextRun(parsed.fields, timezone, now)?.toISOString() : undefined;
+  return parsed.ok ? secondsIso(nextRun(parsed.fields, timezone, now)) : undefined;
 }
 
 /**

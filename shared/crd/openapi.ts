@@ -23,6 +23,7 @@ export interface OpenApiSchema {
   minimum?: number;
   maximum?: number;
   'x-kubernetes-int-or-string'?: true;
+  'x-kubernetes-preserve-unknown-fields'?: true;
   'x-kubernetes-list-type'?: string;
   'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-validations'?: NonNullable<CrdHints['celRules']>;
@@ -36,6 +37,7 @@ type AnySchema = v.GenericSchema & {
   item?: AnySchema;
   value?: AnySchema;
   options?: (AnySchema | string)[];
+  rest?: AnySchema;
 };
 
 export class UnsupportedSchemaError extends Error {}
@@ -83,18 +85,27 @@ function shapeOf(s: AnySchema, path: string): OpenApiSchema {
       // The only union in the API is Kubernetes' IntOrString (quantities), marked by a hint.
       if (hintsOf(s).intOrString) return { 'x-kubernetes-int-or-string': true };
       throw new UnsupportedSchemaError(`${path}: unions other than int-or-string have no structural form`);
-    case 'object': {
-      const properties: Record<string, OpenApiSchema> = {};
-      const required: string[] = [];
-      for (const [key, entry] of Object.entries(s.entries ?? {})) {
-        properties[key] = toOpenApi(entry, `${path}.${key}`);
-        if (entry.type !== 'optional') required.push(key);
-      }
-      return required.length > 0 ? { type: 'object', properties, required } : { type: 'object', properties };
-    }
+    case 'object':
+      return objectShape(s, path);
+    case 'object_with_rest':
+      // A structural schema cannot have both properties and additionalProperties: the other keys
+      // are kept as they are, and our own code (which writes them) checks that they are strings.
+      if (s.rest?.type !== 'string')
+        throw new UnsupportedSchemaError(`${path}: only string values are supported for other keys`);
+      return { ...objectShape(s, path), 'x-kubernetes-preserve-unknown-fields': true };
     default:
       throw new UnsupportedSchemaError(`${path}: valibot schema type "${s.type}" has no CRD form`);
   }
+}
+
+function objectShape(s: AnySchema, path: string): OpenApiSchema {
+  const properties: Record<string, OpenApiSchema> = {};
+  const required: string[] = [];
+  for (const [key, entry] of Object.entries(s.entries ?? {})) {
+    properties[key] = toOpenApi(entry, `${path}.${key}`);
+    if (entry.type !== 'optional') required.push(key);
+  }
+  return required.length > 0 ? { type: 'object', properties, required } : { type: 'object', properties };
 }
 
 function hintsOf(s: AnySchema): CrdHints {

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { EnvFromSource, EnvVar, ResourceRequirements } from './core.js';
 import { flag, hints, integer, nonEmpty, objectName, stringList, text, timestamp } from './fields.js';
 import { runPolicyEntries } from './run-policy.js';
+import { runStatusEntries } from './run-status.js';
 import { jobPlacementEntries } from './scheduling.js';
 
 export const DEFAULT_TIMEZONE = 'Etc/UTC';
@@ -145,6 +146,7 @@ export const AgentJobStatus = v.pipe(
         v.description('Ready and RefsResolved, in the usual Kubernetes form.'),
       ),
     ),
+    ...runStatusEntries,
   }),
   v.description('What the controller observed; written by the controller only.'),
 );

@@ -341,6 +341,8 @@ describe('chart: on the local cluster', () => {
       controller delete   agentjobs.thurkube.thurbeen.eu                 users   no
       controller create   cronjobs.batch                                 users   yes
       controller get      secrets                                        users   no
+      controller watch    pods                                           users   yes
+      controller delete   pods                                           users   no
       controller create   clusterrolebindings                            users   yes
       controller escalate clusterroles                                   users   yes
       controller update   leases/CONTROLLER                              release yes

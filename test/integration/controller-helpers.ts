@@ -1,6 +1,8 @@
 /** Shared steps of the controller suites: start a controller, write objects, read status. */
 
+import { afterAll, beforeAll } from 'vitest';
 import { type RunningController, startController } from '../../controller/controller.js';
+import { installCrds } from '../../dev/cluster/crds.js';
 import { GROUP, type KindName, NAMES, VERSION } from '../../shared/api.js';
 import { authorizationTime, signAuthorization, specDigest } from '../../shared/authorization.js';
 import { DEFAULT_ACCESS_KEY, loadAccessKey } from '../../shared/kube/access-key.js';
@@ -116,6 +118,56 @@ export async function getAgentJob(cluster: Cluster, namespace: string, name: str
     spec: Record<string, unknown>;
     status?: AgentJobStatus;
   };
+}
+
+/**
+ * A suite with its own namespace (Pod Security `restricted` enforced), the references of the
+ * examples in it, and a controller watching it; stopped and removed after the suite.
+ */
+export function controllerSuite(
+  cluster: Cluster,
+  prefix: string,
+  setup: (namespace: string) => Promise<void> = async () => {},
+): { namespace(): string; controller(): RunningController } {
+  let ns = '';
+  let controller: RunningController | undefined;
+  beforeAll(async () => {
+    await installCrds(cluster);
+    ns = await cluster.newNamespace(prefix, { 'pod-security.kubernetes.io/enforce': 'restricted' });
+    await applyReferences(cluster, ns);
+    await setup(ns);
+    controller = await startTestController(cluster, { namespace: ns });
+  });
+  afterAll(async () => {
+    await controller?.stop();
+    await cluster.deleteNamespaces();
+  });
+  return {
+    namespace: () => ns,
+    controller: () => {
+      if (!controller) throw new Error('the suite controller has not started');
+      return controller;
+    },
+  };
+}
+
+/** The events.k8s.io events about one object of a namespace. */
+export async function eventsAbout(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+): Promise<{ reason: string; note: string; type: string }[]> {
+  const list = await cluster.kubectl([
+    'get',
+    'events.events.k8s.io',
+    '-n',
+    namespace,
+    '-o',
+    'json',
+    '--field-selector',
+    `regarding.name=${name}`,
+  ]);
+  return (JSON.parse(list.stdout) as { items: { reason: string; note: string; type: string }[] }).items;
 }
 
 /** Waits until the AgentJob's status satisfies `check`, and returns it. */

@@ -181,7 +181,7 @@ describe('a one-shot AgentJob', () => {
   it('reports Failed when the agent fails', async () => {
     await applyManifest(cluster, ns, oneShot('doomed', { env: [{ name: OUTCOME_ENV, value: 'fail' }] }));
     const failed = await statusWhen(cluster, ns, 'doomed', 'phase Failed', (s) => s.phase === 'Failed');
-    expect(failed.message).toContain('BackoffLimitExceeded');
+    expect(failed.message).toMatch(/^run doomed-[0-9a-f]{16} failed: exit code 1 \(Error\)$/);
   });
 
   it('starts a new run with a new configHash when its AgentRole changes', async () => {

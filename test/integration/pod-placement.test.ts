@@ -5,44 +5,33 @@
  * an AgentJob's node selector is added to the runtime's.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningController } from '../../controller/controller.js';
-import { installCrds } from '../../dev/cluster/crds.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { example } from '../fixtures/load.js';
 import { eventually, testCluster } from '../support/testing.js';
-import { applyManifest, applyReferences, startTestController, statusWhen } from './controller-helpers.js';
+import { applyManifest, controllerSuite, statusWhen } from './controller-helpers.js';
 
 const cluster = testCluster();
 const suffix = randomBytes(3).toString('hex');
 const priorityClass = `thurkube-test-agents-${suffix}`;
 const runtimeClass = `thurkube-test-sandbox-${suffix}`;
-let ns = '';
-let controller: RunningController;
-
-beforeAll(async () => {
-  await installCrds(cluster);
-  ns = await cluster.newNamespace('placement', { 'pod-security.kubernetes.io/enforce': 'restricted' });
-  await applyReferences(cluster, ns);
-  await applyManifest(cluster, ns, {
+const suite = controllerSuite(cluster, 'placement', async (namespace) => {
+  await applyManifest(cluster, namespace, {
     apiVersion: 'scheduling.k8s.io/v1',
     kind: 'PriorityClass',
     metadata: { name: priorityClass },
     value: 1000,
     description: 'agents of the pod placement test',
   });
-  await applyManifest(cluster, ns, {
+  await applyManifest(cluster, namespace, {
     apiVersion: 'node.k8s.io/v1',
     kind: 'RuntimeClass',
     metadata: { name: runtimeClass },
     handler: 'runsc',
   });
-  controller = await startTestController(cluster, { namespace: ns });
 });
 afterAll(async () => {
-  await controller?.stop();
   await cluster.kubectl(['delete', 'priorityclass', priorityClass, '--ignore-not-found']);
   await cluster.kubectl(['delete', 'runtimeclass', runtimeClass, '--ignore-not-found']);
-  await cluster.deleteNamespaces();
 });
 
 describe('an AgentRuntime with platform fields', () => {
@@ -66,16 +55,16 @@ describe('an AgentRuntime with platform fields', () => {
       priorityClassName: priorityClass,
       runtimeClassName: runtimeClass,
     };
-    await applyManifest(cluster, ns, runtime);
+    await applyManifest(cluster, suite.namespace(), runtime);
     const aj = example('AgentJob', 'minimal');
     aj.metadata.name = 'placed';
     aj.spec = { ...aj.spec, runtimeRef: 'sandboxed', nodeSelector: { 'kubernetes.io/arch': 'amd64' } };
-    await applyManifest(cluster, ns, aj);
-    await statusWhen(cluster, ns, 'placed', 'phase Succeeded', (s) => s.phase === 'Succeeded');
+    await applyManifest(cluster, suite.namespace(), aj);
+    await statusWhen(cluster, suite.namespace(), 'placed', 'phase Succeeded', (s) => s.phase === 'Succeeded');
 
     const pod = await eventually('the run pod', async () => {
       const pods = await cluster.core.listNamespacedPod({
-        namespace: ns,
+        namespace: suite.namespace(),
         labelSelector: 'thurkube.thurbeen.eu/agentjob=placed',
       });
       return pods.items[0];
@@ -96,10 +85,10 @@ describe('an AgentRuntime with platform fields', () => {
   it('leaves a pod without them exactly as before when the runtime sets none', async () => {
     const aj = example('AgentJob', 'minimal');
     aj.metadata.name = 'plain';
-    await applyManifest(cluster, ns, aj);
-    await statusWhen(cluster, ns, 'plain', 'phase Succeeded', (s) => s.phase === 'Succeeded');
+    await applyManifest(cluster, suite.namespace(), aj);
+    await statusWhen(cluster, suite.namespace(), 'plain', 'phase Succeeded', (s) => s.phase === 'Succeeded');
     const pods = await cluster.core.listNamespacedPod({
-      namespace: ns,
+      namespace: suite.namespace(),
       labelSelector: 'thurkube.thurbeen.eu/agentjob=plain',
     });
     const spec = pods.items[0]?.spec;
