@@ -11,7 +11,14 @@ import { withRuns } from './run-status.js';
 import { type RunHistory, recordRuns } from './runs.js';
 
 /** The status fields only the run history writes: carried over by a status that did not look at runs. */
-const RUN_FIELDS = ['runs', 'succeededRuns', 'failedRuns', 'lastSuccessfulTime', 'runCounts'] as const;
+const RUN_FIELDS = [
+  'runs',
+  'recentRuns',
+  'succeededRuns',
+  'failedRuns',
+  'lastSuccessfulTime',
+  'runCounts',
+] as const;
 
 export function keepRunFields(previous: AgentJobStatus | undefined, status: AgentJobStatus): AgentJobStatus {
   if (!previous || status.runs !== undefined) return status;

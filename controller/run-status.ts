@@ -36,6 +36,23 @@ export function runMessage(run: Run): string | undefined {
   }
 }
 
+/**
+ * One run on one line, for `kubectl describe` (whose listing of status.runs sorts each run's
+ * fields by name, so runs are hard to tell apart):
+ * `2026-12-01T21:53:38Z  Schedule  Failed after 4m12s  pr-fixer-29012345: exit code 1 (Error): ...`
+ */
+export function runLine(run: Run): string {
+  const took = run.duration
+    ? `${run.result === 'Succeeded' ? 'in' : 'after'} ${run.duration}`
+    : run.result === 'Running'
+      ? 'since then'
+      : '';
+  const outcome = `${run.result} ${took}`.trim();
+  const start = (run.startTime ?? 'not started yet').padEnd(20);
+  const why = run.message ? `: ${run.message}` : '';
+  return `${start}  ${(run.trigger ?? '').padEnd(10)}${outcome.padEnd(22)}${run.jobName}${why}`;
+}
+
 function condition(run: Run, generation: number): Condition {
   const base = { type: LAST_RUN_CONDITION, observedGeneration: generation };
   const message = runMessage(run) ?? `run ${run.jobName} is ${run.result.toLowerCase()}`;
@@ -67,6 +84,7 @@ export function withRuns(status: AgentJobStatus, history: RunHistory, view: RunV
   const out: AgentJobStatus = {
     ...status,
     runs: history.runs,
+    recentRuns: history.runs.map(runLine),
     succeededRuns: history.succeededRuns,
     failedRuns: history.failedRuns,
     runCounts: `${history.succeededRuns} ok, ${history.failedRuns} failed`,

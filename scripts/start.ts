@@ -164,7 +164,7 @@ thurkube is running${cluster.realNode ? ' on a real node' : ''}. Try, in another
 
   export KUBECONFIG=${cluster.kubeconfig}
   alias kubectl=${kubectl}          # the v1.36 kubectl built for this cluster
-${realNodeTips}  kubectl get aj -A                 # NAME SCHEDULE SUSPENDED PHASE LAST RUN
+${realNodeTips}  kubectl get aj -A                 # NAME SCHEDULE SUSPENDED PHASE LAST RUN LAST RESULT
   kubectl get aj -n agents -o wide
   kubectl describe aj summarize -n agents
   kubectl apply -f ${join(EXAMPLES, 'bad', 'missing-refs.yaml')}   # refused, with the reasons

@@ -32,6 +32,30 @@ export interface KindDefinition {
   rootRules?: NonNullable<CrdHints['celRules']>;
 }
 
+/** The newest run (status.runs[0]) and the counts: LAST RESULT, and with -o wide DURATION and RUNS. */
+const RUN_COLUMNS: PrinterColumn[] = [
+  {
+    name: 'Last Result',
+    type: 'string',
+    jsonPath: '.status.runs[0].result',
+    description: 'How the newest run ended, or that it is running.',
+  },
+  {
+    name: 'Duration',
+    type: 'string',
+    jsonPath: '.status.runs[0].duration',
+    description: 'How long the newest finished run took.',
+    priority: 1,
+  },
+  {
+    name: 'Runs',
+    type: 'string',
+    jsonPath: '.status.runCounts',
+    description: 'Runs that succeeded and failed since the AgentJob was created.',
+    priority: 1,
+  },
+];
+
 const age: PrinterColumn = {
   name: 'Age',
   type: 'date',
@@ -71,6 +95,7 @@ export const KINDS: Record<KindName, KindDefinition> = {
         jsonPath: '.status.lastRunTime',
         description: 'When the last run started.',
       },
+      ...RUN_COLUMNS,
       {
         name: 'Runtime',
         type: 'string',

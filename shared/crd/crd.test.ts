@@ -91,7 +91,7 @@ describe('generated CRDs', () => {
     });
   }
 
-  it('AgentJob has the status subresource and the printer columns of the original first', () => {
+  it('AgentJob has the status subresource, the printer columns of the original first, then the last run', () => {
     const version = (buildCrd('AgentJob').spec.versions as Record<string, unknown>[])[0] ?? {};
     expect(version.subresources).toEqual({ status: {} });
     const columns = version.additionalPrinterColumns as {
@@ -104,8 +104,11 @@ describe('generated CRDs', () => {
       'Suspended=.spec.suspend',
       'Phase=.status.phase',
       'Last Run=.status.lastRunTime',
+      'Last Result=.status.runs[0].result',
     ]);
     expect(columns.filter((c) => c.priority === 1).map((c) => c.name)).toEqual([
+      'Duration',
+      'Runs',
       'Runtime',
       'Next Run',
       'Message',

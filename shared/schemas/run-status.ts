@@ -1,6 +1,6 @@
 /** The status fields that account for runs: their history, the last success and the counters. */
 import * as v from 'valibot';
-import { integer, text, timestamp } from './fields.js';
+import { integer, stringList, text, timestamp } from './fields.js';
 import { Run } from './run.js';
 
 /** How many runs status.runs keeps unless the controller is told otherwise (--run-history). */
@@ -16,6 +16,12 @@ export const runStatusEntries = {
         `The most recent runs, newest first (${DEFAULT_RUN_HISTORY} unless the controller is started with ` +
           'another --run-history); kept after their Jobs are removed.',
       ),
+    ),
+  ),
+  recentRuns: v.optional(
+    stringList(
+      'status.runs one line each, newest first, for kubectl describe: start, trigger, result and duration, Job, why.',
+      'One run.',
     ),
   ),
   lastSuccessfulTime: v.optional(timestamp('When the most recent successful run finished.')),

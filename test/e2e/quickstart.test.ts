@@ -73,15 +73,22 @@ describe('quickstart through the running services', () => {
     expect(phases.trim().split(' ').sort()).toEqual(['pr-fixer=Scheduled', 'summarize=Succeeded']);
   });
 
-  it('shows NAME SCHEDULE SUSPENDED PHASE LAST RUN with real values in `kubectl get aj`', async () => {
+  it('shows NAME SCHEDULE SUSPENDED PHASE LAST RUN LAST RESULT with real values in `kubectl get aj`', async () => {
     const res = await cluster.kubectl(['get', 'aj', '-n', 'agents']);
     const [header, ...rows] = res.stdout.trimEnd().split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'SCHEDULE', 'SUSPENDED', 'PHASE', 'LAST RUN']);
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'SCHEDULE',
+      'SUSPENDED',
+      'PHASE',
+      'LAST RUN',
+      'LAST RESULT',
+    ]);
     expect(rows.find((r) => r.startsWith('pr-fixer'))?.trimEnd()).toMatch(
       /^pr-fixer\s+0 \*\/6 \* \* \*\s+false\s+Scheduled$/,
     );
     expect(rows.find((r) => r.startsWith('summarize'))?.trimEnd()).toMatch(
-      /^summarize\s+false\s+Succeeded\s+\d+s$/,
+      /^summarize\s+false\s+Succeeded\s+\d+s\s+Succeeded$/,
     );
   });
 

@@ -144,8 +144,15 @@ describe('local control plane', () => {
     const res = await cluster.kubectl(['get', 'aj', '-n', ns]);
     expect(res.code, res.stderr).toBe(0);
     const [header, ...rows] = res.stdout.trimEnd().split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'SCHEDULE', 'SUSPENDED', 'PHASE', 'LAST RUN']);
-    // No controller runs here, so PHASE and LAST RUN are empty.
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'SCHEDULE',
+      'SUSPENDED',
+      'PHASE',
+      'LAST RUN',
+      'LAST RESULT',
+    ]);
+    // No controller runs here, so PHASE, LAST RUN and LAST RESULT are empty.
     expect(rows.find((r) => r.startsWith('aj-full'))?.trimEnd()).toMatch(
       /^aj-full\s+0 \*\/6 \* \* \*\s+false$/,
     );
@@ -156,6 +163,9 @@ describe('local control plane', () => {
       'SUSPENDED',
       'PHASE',
       'LAST RUN',
+      'LAST RESULT',
+      'DURATION',
+      'RUNS',
       'RUNTIME',
       'NEXT RUN',
       'MESSAGE',

@@ -218,4 +218,23 @@ describe('the history of a scheduled AgentJob', () => {
     expect(status.failedRuns).toBe(0);
     expect(status.runCounts).toBe('3 ok, 0 failed');
   });
+
+  it('shows the last result in kubectl get, its duration and the counts with -o wide, and the runs in describe', async () => {
+    const get = await cluster.kubectl(['get', 'aj', 'nightly', '-n', suite.namespace()]);
+    expect(get.stdout.split('\n')[0]).toMatch(
+      /NAME\s+SCHEDULE\s+SUSPENDED\s+PHASE\s+LAST RUN\s+LAST RESULT$/,
+    );
+    expect(get.stdout.split('\n')[1]).toMatch(/\sSucceeded$/);
+    const wide = await cluster.kubectl(['get', 'aj', 'nightly', '-n', suite.namespace(), '-o', 'wide']);
+    expect(wide.stdout.split('\n')[0]).toMatch(/LAST RESULT\s+DURATION\s+RUNS\s+RUNTIME/);
+    expect(wide.stdout.split('\n')[1]).toMatch(/Succeeded\s+\d+s\s+3 ok, 0 failed\s+claude-code/);
+    const describe = await cluster.kubectl(['describe', 'aj', 'nightly', '-n', suite.namespace()]);
+    const lines = describe.stdout.split('\n');
+    const at = lines.findIndex((l) => l.trim() === 'Recent Runs:');
+    expect(at).toBeGreaterThan(0);
+    for (const line of lines.slice(at + 1, at + 4))
+      expect(line).toMatch(
+        /^\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ {2}RunNow {4}Succeeded in \d+s\s+nightly-now-[0-9a-f]{5}$/,
+      );
+  });
 });
