@@ -28,6 +28,7 @@ import {
 import type { AgentJobIdentity, ResolvedRefs } from '../shared/render/refs.js';
 import type { AgentJobSpec, AgentJobStatus } from '../shared/schemas/agent-job.js';
 import type { AccessGrant } from './cluster-access.js';
+import { decideRunNow } from './run-now.js';
 import { jobOutcome } from './status.js';
 
 export interface ChildrenSeen {
@@ -72,6 +73,8 @@ export interface Plan {
   currentJobName?: string;
   handledRunNow?: string;
   runNowSkipped?: string;
+  /** Why that run-now value started nothing (suspended, held, a run in progress under Forbid). */
+  runNowSkippedWhy?: string;
   /** Why no run may start (cluster access that cannot be granted); runs resume once it can. */
   held?: { reason: 'NotAuthorized' | 'NameConflict'; message: string };
   /**
@@ -246,11 +249,18 @@ function planScheduled(input: PlanInput, schedule: string, out: Plan, own: Own):
   const value = input.runNow;
   if (value && value !== previous?.handledRunNow) {
     out.handledRunNow = value;
-    if (paused) out.runNowSkipped = value;
-    else
-      out.apply.push({
-        type: RESOURCES.jobs,
-        object: obj(stamped(desiredRunNowJob(id, rendered, value), out.runnerUid)),
-      });
+    const pausedWhy = spec.suspend ? 'the AgentJob is suspended' : out.held?.message;
+    const active = spec.suspend ? [] : seen.jobs.filter((j) => isActive(j) && !j.metadata?.deletionTimestamp);
+    const decision = decideRunNow(spec.concurrencyPolicy, active, pausedWhy);
+    if (!decision.start) {
+      out.runNowSkipped = value;
+      out.runNowSkippedWhy = decision.why;
+      return;
+    }
+    for (const job of decision.stop) removeJob(out, id.namespace, job, decision.why ?? 'replaced');
+    out.apply.push({
+      type: RESOURCES.jobs,
+      object: obj(stamped(desiredRunNowJob(id, rendered, value), out.runnerUid)),
+    });
   }
 }

@@ -221,7 +221,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
   });
   const status = runs.status;
   await writeStatus(ctx, aj, status);
-  recordTransitions(ctx, aj, previous, status, changes, todo.runNowSkipped);
+  recordTransitions(ctx, aj, previous, status, changes, todo.runNowSkipped, todo.runNowSkippedWhy);
   reportRuns(ctx, aj, runs.history.changes);
   if (applyError) throw new ThurkubeError('Invalid', applyError.message);
   // Refresh nextRunTime once the schedule has fired, even if nothing else changes.

@@ -66,6 +66,7 @@ export function observeRuns(
     podsOf,
     stopping,
     timeoutSeconds: o.spec.timeoutSeconds,
+    concurrencyPolicy: o.spec.concurrencyPolicy,
     limit: ctx.runHistory,
     now: o.now,
   });

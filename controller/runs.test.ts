@@ -174,6 +174,7 @@ describe('the history', () => {
     podsOf: () => [],
     stopping: new Map(),
     timeoutSeconds: 60,
+    concurrencyPolicy: 'Forbid',
     limit: 10,
     now: NOW,
     ...over,
@@ -256,6 +257,20 @@ describe('the history', () => {
       ['a-2', 'SpecChange', 'Pending', undefined],
       ['a-1', 'Create', 'Stopped', 'JobDeleted'],
     ]);
+  });
+
+  it('a run this reconcile deleted keeps our reason even when its Job already left the cache', () => {
+    const previous: AgentJobStatus = {
+      runs: [{ jobName: 'n-2', trigger: 'Schedule', result: 'Running', startTime: T0 }],
+    };
+    const why = {
+      reason: 'Replaced',
+      message: 'stopped: replaced by a run-now run (concurrencyPolicy Replace)',
+    };
+    const h = recordRuns(
+      input({ previous, jobs: [], stopping: new Map([['n-2', why]]), concurrencyPolicy: 'Replace' }),
+    );
+    expect(h.runs[0]).toMatchObject({ result: 'Stopped', ...why, completionTime: NOW });
   });
 });
 

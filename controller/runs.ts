@@ -7,6 +7,7 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { AgentJobStatus } from '../shared/schemas/agent-job.js';
 import { FINISHED_RESULTS, type Run } from '../shared/schemas/run.js';
+import type { ConcurrencyPolicy } from '../shared/schemas/run-policy.js';
 import { humanDuration, secondsIso } from '../shared/time.js';
 import { observeRun, triggerOf } from './run-record.js';
 
@@ -18,6 +19,8 @@ export interface RunsInput {
   /** Jobs this reconcile deletes, and why (a newer run, suspend, concurrencyPolicy Replace). */
   stopping: ReadonlyMap<string, { reason: string; message: string }>;
   timeoutSeconds: number;
+  /** Under Replace, the CronJob itself deletes a scheduled run that is still going when the next is due. */
+  concurrencyPolicy: ConcurrencyPolicy;
   /** How many runs status.runs keeps. */
   limit: number;
   now: string;
@@ -60,16 +63,23 @@ function withDuration(run: Run): Run {
   return Number.isFinite(seconds) ? { ...run, duration: humanDuration(seconds) } : run;
 }
 
-/** A run whose Job is gone before it finished was stopped (suspend, deletion by hand). */
-function gone(run: Run, now: string): Run {
+/** A run whose Job is gone before it finished was stopped (replaced by the CronJob, deleted by hand). */
+function gone(
+  run: Run,
+  now: string,
+  policy: ConcurrencyPolicy,
+  stopping?: { reason: string; message: string },
+): Run {
   if (FINISHED_RESULTS.includes(run.result)) return run;
-  return withDuration({
-    ...run,
-    result: 'Stopped',
-    reason: 'JobDeleted',
-    message: 'stopped: its Job was deleted before it finished',
-    completionTime: now,
-  });
+  const replaced = policy === 'Replace' && run.trigger === 'Schedule';
+  // Deleted by this very reconcile, and the watch already told: the reason is ours.
+  const why = stopping ?? {
+    reason: replaced ? 'Replaced' : 'JobDeleted',
+    message: replaced
+      ? 'stopped: replaced by the next scheduled run (concurrencyPolicy Replace)'
+      : 'stopped: its Job was deleted before it finished',
+  };
+  return withDuration({ ...run, result: 'Stopped', ...why, completionTime: now });
 }
 
 export function recordRuns(input: RunsInput): RunHistory {
@@ -92,7 +102,8 @@ export function recordRuns(input: RunsInput): RunHistory {
   const kept = previous.map((old) => {
     if (isFinal(old)) return old;
     const job = jobs.get(old.jobName);
-    return note(job ? merged(old, observe(job, old.trigger)) : gone(old, input.now), old);
+    if (job) return note(merged(old, observe(job, old.trigger)), old);
+    return note(gone(old, input.now, input.concurrencyPolicy, input.stopping.get(old.jobName)), old);
   });
   const fresh = input.jobs
     .filter((j) => !before.has(j.metadata?.name ?? ''))

@@ -21,6 +21,7 @@ export function recordTransitions(
   after: AgentJobStatus,
   changes: string[] = [],
   runNowSkipped?: string,
+  runNowSkippedWhy = 'the AgentJob is suspended',
 ): void {
   const target = {
     name: aj.metadata?.name ?? '',
@@ -35,7 +36,7 @@ export function recordTransitions(
   const phase = before?.phase !== after.phase ? PHASE_EVENTS[after.phase ?? ''] : undefined;
   if (phase) record(phase[0], phase[1], after.message ?? phase[2]);
   if (runNowSkipped)
-    record('Warning', 'RunNowSkipped', `run-now "${runNowSkipped}" ignored: the AgentJob is suspended`);
+    record('Warning', 'RunNowSkipped', `run-now "${runNowSkipped}" ignored: ${runNowSkippedWhy}`);
   else if (after.handledRunNow && after.handledRunNow !== before?.handledRunNow) {
     record('Normal', 'RunNow', `started a run for run-now "${after.handledRunNow}"`);
   }
