@@ -15,6 +15,7 @@ import type { Logger } from '../shared/log.js';
 import { DEFAULT_RUN_HISTORY } from '../shared/schemas/run-status.js';
 import { allCaches, type Caches, createCaches } from './caches.js';
 import type { ControllerContext } from './context.js';
+import { CrdGate } from './crd-gate.js';
 import { EventRecorder } from './events.js';
 import { wireHandlers } from './handlers.js';
 import { LeaderElector } from './leader.js';
@@ -43,6 +44,8 @@ export interface ControllerOptions {
   metricsPort: number;
   /** SO_REUSEPORT on the metrics port: replicas on one host network (hostNetwork). */
   reusePort?: boolean;
+  /** How often outdated CRDs are read again (default 30 s; tests use less). */
+  crdCheckIntervalMs?: number;
   /** The Secret holding the key that checks cluster-access authorizations (DEFAULT_ACCESS_KEY). */
   accessKeySecret?: AccessKeyRef;
 }
@@ -72,7 +75,19 @@ export async function startController(options: ControllerOptions, log: Logger): 
   const stop = new AbortController();
   // Every watch and timer listens on this one signal.
   setMaxListeners(0, stop.signal);
-  const synced = Promise.all(allCaches(caches).map((c) => c.waitForSync(stop.signal)));
+  const crds = new CrdGate({
+    client,
+    log,
+    controllerName: CONTROLLER_NAME,
+    instance: identity,
+    mayWrite: () => leading,
+    intervalMs: options.crdCheckIntervalMs,
+  });
+  // Work starts once the caches are synced and the installed CRDs are current (crd-gate.ts).
+  const synced = Promise.all([
+    ...allCaches(caches).map((c) => c.waitForSync(stop.signal)),
+    crds.waitUntilCurrent(stop.signal),
+  ]);
   const elector = options.leaderElect
     ? new LeaderElector({
         client,
@@ -156,6 +171,7 @@ export async function startController(options: ControllerOptions, log: Logger): 
   const ready = () => {
     const problems = all.filter((c) => !c.health.synced).map((c) => `watch cache ${c.name} has not synced`);
     if (!leadershipKnown()) problems.push('leader election has not answered yet');
+    problems.push(...crds.problems);
     return problems;
   };
   const health = await serveHealth(

@@ -27,6 +27,7 @@ import {
 } from '../shared/render/children.js';
 import type { AgentJobIdentity, ResolvedRefs } from '../shared/render/refs.js';
 import type { AgentJobSpec, AgentJobStatus } from '../shared/schemas/agent-job.js';
+import { type Adoption, adoption } from './adoption.js';
 import type { AccessGrant } from './cluster-access.js';
 import { decideRunNow } from './run-now.js';
 import { jobOutcome } from './status.js';
@@ -75,6 +76,8 @@ export interface Plan {
   runNowSkipped?: string;
   /** Why that run-now value started nothing (suspended, held, a run in progress under Forbid). */
   runNowSkippedWhy?: string;
+  /** The Rust original's run of the same agent.json, taken over as the current run (adoption.ts). */
+  adopted?: Adoption;
   /** Why no run may start (cluster access that cannot be granted); runs resume once it can. */
   held?: { reason: 'NotAuthorized' | 'NameConflict'; message: string };
   /**
@@ -199,14 +202,17 @@ function planClusterRbac(input: PlanInput, out: Plan, own: Own): void {
 function planOneShot(input: PlanInput, out: Plan, own: Own): void {
   const { id, spec, rendered, seen, previous } = input;
   const job = stamped(desiredJob(id, rendered, spec.suspend), out.runnerUid);
+  out.adopted = adoptionFor(input);
+  if (out.adopted && job.metadata) job.metadata.name = out.adopted.jobName;
   const name = job.metadata?.name ?? '';
   out.currentJobName = name;
   const exists = seen.jobs.some((j) => j.metadata?.name === name);
   // A finished run whose Job was cleaned up (TTL) is not run again for the same configHash.
   const alreadyRan =
-    !exists &&
-    previous?.configHash === rendered.configHash &&
-    (previous.phase === 'Succeeded' || previous.phase === 'Failed');
+    (!exists &&
+      previous?.configHash === rendered.configHash &&
+      (previous.phase === 'Succeeded' || previous.phase === 'Failed')) ||
+    (out.adopted !== undefined && !out.adopted.live);
   // A held run is not started; a Job of this configHash that already exists is left as it is.
   if (!alreadyRan && ((!out.held && !out.waitingForRunner) || exists)) {
     out.apply.push({ type: RESOURCES.jobs, object: job as KubeObject });
@@ -225,6 +231,16 @@ function planOneShot(input: PlanInput, out: Plan, own: Own): void {
     });
   }
 }
+
+const adoptionFor = ({ id, rendered, seen, previous }: PlanInput) =>
+  adoption({
+    agentJobName: id.name,
+    uid: id.uid,
+    agentJson: rendered.agentJson,
+    configHash: rendered.configHash,
+    jobs: seen.jobs,
+    previous,
+  });
 
 /** The CronJob, and the run-now Job when the annotation has a new value. */
 function planScheduled(input: PlanInput, schedule: string, out: Plan, own: Own): void {

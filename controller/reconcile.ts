@@ -216,6 +216,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
     jobs: after.jobs,
     removed: todo.remove,
     currentJobName: todo.currentJobName,
+    adoptedRun: todo.adopted?.record,
     generation: base.generation,
     now: base.now,
   });

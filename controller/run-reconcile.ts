@@ -4,6 +4,7 @@
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { AgentJobSpec, AgentJobStatus } from '../shared/schemas/agent-job.js';
+import type { Run } from '../shared/schemas/run.js';
 import type { ControllerContext } from './context.js';
 import type { Removal } from './plan.js';
 import { BY_JOB } from './pods.js';
@@ -46,6 +47,8 @@ export interface RunObservation {
   jobs: readonly V1Job[];
   removed: readonly Removal[];
   currentJobName?: string;
+  /** A run of the Rust original to record, whose Job is gone (adoption.ts). */
+  adoptedRun?: Run;
   generation: number;
   now: string;
 }
@@ -60,8 +63,13 @@ export function observeRuns(
   const stopping = new Map(
     o.removed.filter((r) => r.type.kind === 'Job').map((r) => [r.name, stopReason(r.why)] as const),
   );
+  const recorded = o.previous?.runs ?? [];
+  const previous =
+    o.adoptedRun && !recorded.some((r) => r.jobName === o.adoptedRun?.jobName)
+      ? { ...o.previous, runs: [o.adoptedRun, ...recorded] }
+      : o.previous;
   const history = recordRuns({
-    previous: o.previous,
+    previous,
     jobs: o.jobs,
     podsOf,
     stopping,

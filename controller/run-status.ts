@@ -31,6 +31,8 @@ export function runMessage(run: Run): string | undefined {
       return run.message ? `${name} has not started: ${run.message}` : undefined;
     case 'Stopped':
       return `${name} ${run.message ?? 'stopped'}`;
+    case 'Unknown':
+      return `${name} ${run.message ?? 'ended where thurkube could not see how'}`;
     default:
       return undefined;
   }
@@ -67,6 +69,7 @@ function oneShotView(status: AgentJobStatus, run: Run): Pick<AgentJobStatus, 'ph
   const message = runMessage(run);
   if (run.result === 'Pending' && run.reason) return { phase: 'Pending', message };
   if (run.result === 'Failed' || run.result === 'Succeeded') return { message };
+  if (run.result === 'Unknown') return { phase: 'Unknown', message };
   return {};
 }
 

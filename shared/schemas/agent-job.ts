@@ -91,7 +91,15 @@ export const AgentJobSpec = v.pipe(
   v.description('What the agent does, when it runs, and what it is given.'),
 );
 
-export const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Scheduled', 'Suspended'] as const;
+export const PHASES = [
+  'Pending',
+  'Running',
+  'Succeeded',
+  'Failed',
+  'Scheduled',
+  'Suspended',
+  'Unknown',
+] as const;
 
 export const Condition = v.pipe(
   v.object({
@@ -119,7 +127,8 @@ export const AgentJobStatus = v.pipe(
       v.pipe(
         v.picklist(PHASES),
         v.description(
-          'Pending, Running, Succeeded, Failed, Scheduled (waiting for its next run) or Suspended.',
+          'Pending, Running, Succeeded, Failed, Scheduled (waiting for its next run), Suspended, or Unknown ' +
+            '(its one run finished where thurkube could not see how, e.g. under the Rust operator).',
         ),
       ),
     ),

@@ -343,6 +343,9 @@ describe('chart: on the local cluster', () => {
       controller get      secrets                                        users   no
       controller watch    pods                                           users   yes
       controller delete   pods                                           users   no
+      controller get      customresourcedefinitions/agentjobs.thurkube.thurbeen.eu users yes
+      controller get      customresourcedefinitions/someone-else         users   no
+      controller delete   customresourcedefinitions/agentjobs.thurkube.thurbeen.eu users no
       controller create   clusterrolebindings                            users   yes
       controller escalate clusterroles                                   users   yes
       controller update   leases/CONTROLLER                              release yes
