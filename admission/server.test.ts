@@ -1,4 +1,4 @@
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileCertificateSource } from '../certs/file-source.js';
@@ -39,6 +39,39 @@ describe('serveHttps', () => {
       stop.abort();
     }
   });
+
+  it('keeps an idle connection open past Node’s default 5 s, so the API server never sends a review on one being closed', async () => {
+    const stop = new AbortController();
+    const certificates = new FileCertificateSource({ certFile, keyFile });
+    await certificates.start(stop.signal);
+    const server = await serveHttps({ app, certificates, host: '127.0.0.1', port: 0, logger });
+    const agent = new Agent({ keepAlive: true, ca: pki.ca.certPem });
+    const sockets = new Set<unknown>();
+    const get = () =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: '/hello', agent }, (res) => {
+          sockets.add(req.socket);
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => resolve(body));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await get()).toBe('hello');
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      expect(await get()).toBe('hello');
+      // One connection for both: the server did not close it while idle.
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
+      await server.close();
+      stop.abort();
+    }
+  }, 15_000);
 
   it('finishes a request in flight when closed, then refuses new connections', async () => {
     const stop = new AbortController();

@@ -11,6 +11,9 @@ import type { CertificateSource } from '../certs/source.js';
 import { ThurkubeError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 
+/** Longer than any API server keeps an idle connection (Go's default IdleConnTimeout is 90 s). */
+export const KEEP_ALIVE_MS = 120_000;
+
 export interface ServeOptions {
   // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its variables
   app: Hono<any>;
@@ -37,6 +40,11 @@ export async function serveHttps(options: ServeOptions): Promise<RunningServer> 
     createServer,
     serverOptions: { cert: cert.certPem, key: cert.keyPem },
   }) as Server;
+  // The API server keeps idle webhook connections for up to 90 s (Go's IdleConnTimeout) and sends
+  // the next review on one it believes open. Node closes idle connections after 5 s by default, and
+  // a review sent while that close is under way is reset, so refused (failurePolicy Fail): found on
+  // the real node. The client must be the one that closes, so idle connections outlive its timeout.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
