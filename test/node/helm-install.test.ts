@@ -9,7 +9,7 @@
  * Loopback only: the pods share the node's network and bind 127.0.0.1, the webhooks are
  * registered by URL to 127.0.0.1, in-cluster clients dial the API server at 127.0.0.1.
  */
-import { chownSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -160,6 +160,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await helm(['uninstall', 'thurkube', '--namespace', 'thurkube-system', '--wait']).catch(() => undefined);
   await cluster.deleteNamespaces();
+  // The volume's data outlives the cluster (hostPath, Retain): it is this test's to remove.
+  if (pvDir) rmSync(pvDir, { recursive: true, force: true });
 });
 
 describe('helm install on the real node', () => {
