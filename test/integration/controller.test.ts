@@ -7,6 +7,7 @@ import type { RunningController } from '../../controller/controller.js';
 import { installCrds } from '../../dev/cluster/crds.js';
 import { OUTCOME_ENV, RUN_FOR_ENV } from '../../dev/cluster/kwok-stages.js';
 import { FINALIZER } from '../../shared/labels.js';
+import { secondsIso } from '../../shared/time.js';
 import { example } from '../fixtures/load.js';
 import { eventually, testCluster } from '../support/testing.js';
 import {
@@ -120,8 +121,8 @@ describe('a one-shot AgentJob', () => {
       name: `summarize-${running.configHash}`,
       namespace: ns,
     });
-    expect(done.lastRunTime).toBe(finished.status?.startTime?.toISOString());
-    expect(done.lastCompletionTime).toBe(finished.status?.completionTime?.toISOString());
+    expect(done.lastRunTime).toBe(secondsIso(finished.status?.startTime));
+    expect(done.lastCompletionTime).toBe(secondsIso(finished.status?.completionTime));
     const lasted = Date.parse(done.lastCompletionTime ?? '') - Date.parse(done.lastRunTime ?? '');
     expect(lasted).toBeGreaterThanOrEqual(2000);
     expect(lasted).toBeLessThan(60_000);

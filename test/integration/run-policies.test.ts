@@ -153,9 +153,11 @@ describe('concurrencyPolicy', () => {
         ns,
         'replace',
         'the run-now run replacing the scheduled one',
+        // The run-now run may take a moment to be Running on a loaded machine: wait for it too.
         (s) =>
           s.runs?.[0]?.trigger === 'RunNow' &&
-          s.runs?.find((r) => r.jobName === current)?.result === 'Stopped',
+          s.runs?.find((r) => r.jobName === current)?.result === 'Stopped' &&
+          running(s).length > 0,
       );
       expect(after.runs?.find((r) => r.jobName === current)).toMatchObject({
         reason: 'Replaced',
