@@ -5,6 +5,9 @@
 //   THURKUBE_TEST_OUTCOME=fail    exit 1 after the checks (as kwok's stage does for the same env)
 //   THURKUBE_TEST_RUN_FOR=20s     stay running that long first (a Go-style duration: ms, s, m, h)
 //   THURKUBE_TEST_TOKEN_ENV=NAME  the token variable to expect (default CLAUDE_CODE_OAUTH_TOKEN)
+//   THURKUBE_TEST_RESULT=JSON     written to the termination message file before exiting, as a
+//                                 runtime reports its result (docs/run-results.md); the file is
+//                                 THURKUBE_TEST_RESULT_FILE, by default the kubelet's /dev/termination-log
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -113,4 +116,11 @@ console.log(JSON.stringify(report));
 if (failed.length > 0) console.error(`thurkube-test-agent: checks failed: ${failed.join(', ')}`);
 else if (steeredToFail) console.error('thurkube-test-agent: failing as steered (THURKUBE_TEST_OUTCOME=fail)');
 else console.error('thurkube-test-agent: every check passed');
+if (env.THURKUBE_TEST_RESULT) {
+  try {
+    writeFileSync(env.THURKUBE_TEST_RESULT_FILE || '/dev/termination-log', env.THURKUBE_TEST_RESULT);
+  } catch (error) {
+    console.error(`thurkube-test-agent: could not write the result: ${error.code ?? error.message}`);
+  }
+}
 process.exitCode = report.ok ? 0 : 1;

@@ -91,4 +91,11 @@ describe('test agent runtime', () => {
     expect(second.report.steeredToFail).toBe(true);
     expect(second.code).toBe(1);
   });
+
+  it('writes the result it is given to the termination message file, as a runtime reports one', async () => {
+    const file = join(dir, 'termination-log');
+    const result = JSON.stringify({ summary: 'Did it.', costUsd: 0.1 });
+    await runAgent({ ...baseEnv(), THURKUBE_TEST_RESULT: result, THURKUBE_TEST_RESULT_FILE: file });
+    expect(readFileSync(file, 'utf8')).toBe(result);
+  });
 });
