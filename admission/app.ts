@@ -92,6 +92,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       ({ status, response } = failure(error, c.get('uid') ?? ''));
     }
     record(webhook, started, response, status, request);
+    c.get('release')?.();
     return reply(c, response, status);
   };
 
@@ -133,12 +134,15 @@ export function createApp(deps: AppDeps): Hono<Env> {
     } catch (error) {
       const { status, response } = failure(error, c.get('uid') ?? '');
       return reply(c, response, status);
+    } finally {
+      c.get('release')?.();
     }
     return reply(c, respond.allowed(request.uid, []), 200);
   });
 
   // Whatever escapes a route (the body limit, a bug): still an AdmissionReview, never a crash.
   app.onError((error, c) => {
+    c.get('release')?.();
     const { status, response } = failure(error, c.get('uid') ?? '');
     record(c.req.path === MUTATE_PATH ? 'mutate' : 'validate', performance.now(), response, status);
     return reply(c, response, status);

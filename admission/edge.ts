@@ -6,11 +6,25 @@ import { setMaxListeners } from 'node:events';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import { ThurkubeError } from '../shared/errors.js';
-import { MAX_BODY_BYTES, MAX_JSON_DEPTH, nestsDeeper, readBody } from './body.js';
+import {
+  type Body,
+  BUSY,
+  discardBody,
+  jsonShape,
+  MAX_BODY_BYTES,
+  MAX_JSON_DEPTH,
+  MAX_JSON_VALUES,
+  PARSED_BYTES_PER_VALUE,
+  readBody,
+} from './body.js';
 import { type AdmissionResponse, envelope, errored } from './responses.js';
 import { type AdmissionRequest, decodeReview, uidOf } from './review.js';
 
-export type Env = { Bindings: Partial<HttpBindings>; Variables: { uid: string } };
+export type Env = {
+  Bindings: Partial<HttpBindings>;
+  /** `release` gives back what the review's body holds of the memory budget (body.ts). */
+  Variables: { uid: string; release: () => void };
+};
 
 /** A failure at the edge: answered with this HTTP status and an AdmissionReview saying why. */
 export class EdgeError extends Error {
@@ -24,36 +38,46 @@ export class EdgeError extends Error {
 }
 
 /**
- * The body as text, read with bounded memory (body.ts) from the Node request; through
- * `app.request()` (tests, no socket) only its size is checked.
+ * The body, read with bounded memory (body.ts) from the Node request and held against the budget
+ * until the review is answered (`release` in the context); through `app.request()` (tests, no
+ * socket) only its size is checked.
  */
-async function bodyText(c: Context<Env>): Promise<string> {
+async function readText(c: Context<Env>): Promise<Body> {
   const incoming = c.env?.incoming;
   if (!incoming) {
     const text = await c.req.text();
     if (Buffer.byteLength(text) > MAX_BODY_BYTES)
       throw new EdgeError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    return text;
+    return { text, charge: () => true, release() {} };
   }
   const read = await readBody(incoming);
   if ('status' in read) throw new EdgeError(read.status, read.message);
-  return read.text;
+  c.set('release', read.release);
+  return read;
 }
 
 /** Reads the review from the request, or throws an EdgeError with a reason for a person. */
 export async function readReview(c: Context<Env>): Promise<AdmissionRequest> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) {
-    // Read and dropped, so that the client can read the answer (body.ts).
-    await bodyText(c).catch(() => undefined);
+    // Read to its end and dropped, so that the client can read the answer (body.ts).
+    const incoming = c.env?.incoming;
+    await (incoming ? discardBody(incoming) : c.req.arrayBuffer().then(() => undefined)).catch(
+      () => undefined,
+    );
     throw new EdgeError(415, `content type must be application/json, not "${type}"`);
   }
-  const text = await bodyText(c);
-  if (nestsDeeper(text))
+  const read = await readText(c);
+  const shape = jsonShape(read.text);
+  if (shape.tooDeep)
     throw new EdgeError(400, `body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`);
+  if (shape.values > MAX_JSON_VALUES)
+    throw new EdgeError(400, `body holds more than ${MAX_JSON_VALUES} JSON values`);
+  // What the parsed review will take in the heap, held with its text until it is answered.
+  if (!read.charge(shape.values * PARSED_BYTES_PER_VALUE)) throw new EdgeError(503, BUSY.message);
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(read.text);
   } catch (error) {
     throw new EdgeError(400, `body is not JSON: ${(error as Error).message}`);
   }

@@ -31,7 +31,8 @@ export function serviceCommand(build: Build = 'source'): { command: string; args
   if (build === 'compiled') {
     const compiled = join(ROOT, 'dist', 'cmd', 'thurkube.js');
     if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run npm run build`);
-    return { command: process.execPath, args: [compiled] };
+    // The benchmarks run the services on another Node too (the image ships a newer one).
+    return { command: process.env.THURKUBE_SERVICE_NODE || process.execPath, args: [compiled] };
   }
   return { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'cmd', 'thurkube.ts')] };
 }

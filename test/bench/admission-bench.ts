@@ -28,6 +28,8 @@ export interface AdmissionServer {
   service: Service;
   port: number;
   ca: string;
+  /** Where the process logs (removed by stop()). */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startAdmissionServer(
 ): Promise<AdmissionServer> {
   const pki = testPki();
   const port = await freePort();
+  const logFile = join(dirname(pki.certFile), 'admission.log');
   const service = await startService(
     [
       'admission',
@@ -53,13 +56,14 @@ export async function startAdmissionServer(
     {
       readyLine: /admission webhook serving/,
       build: 'compiled',
-      logFile: join(dirname(pki.certFile), 'admission.log'),
+      logFile,
     },
   );
   const server = {
     service,
     port,
     ca: pki.ca.certPem,
+    logFile,
     stop: async () => {
       await service.stop();
       pki.remove();
@@ -103,35 +107,49 @@ function send(
   });
 }
 
-/** A CREATE review of the minimal AgentJob in `namespace`, its uid a placeholder to fill per request. */
-export function reviewTemplate(namespace: string, operation: 'CREATE' = 'CREATE'): string {
-  const aj = example('AgentJob', 'minimal');
-  const object = {
-    apiVersion: API_VERSION,
-    kind: 'AgentJob',
-    metadata: { name: 'bench-review', namespace },
-    spec: aj.spec,
-  };
+/** The minimal example AgentJob named `name` in `namespace`, with its spec changed by `spec`. */
+export const benchAgentJob = (namespace: string, name: string, spec: Record<string, unknown> = {}) => ({
+  apiVersion: API_VERSION,
+  kind: 'AgentJob',
+  metadata: { name, namespace },
+  spec: { ...example('AgentJob', 'minimal').spec, ...spec },
+});
+
+/** An AgentJob review as the API server sends it, as JSON text. */
+export function reviewJson(
+  uid: string,
+  namespace: string,
+  operation: 'CREATE' | 'UPDATE',
+  object: { metadata: { name: string } },
+  oldObject: unknown = null,
+): string {
   return JSON.stringify({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
     request: {
-      uid: '@UID@',
+      uid,
       kind: { group: 'thurkube.thurbeen.eu', version: 'v1alpha1', kind: 'AgentJob' },
       resource: { group: 'thurkube.thurbeen.eu', version: 'v1alpha1', resource: 'agentjobs' },
       requestKind: { group: 'thurkube.thurbeen.eu', version: 'v1alpha1', kind: 'AgentJob' },
       requestResource: { group: 'thurkube.thurbeen.eu', version: 'v1alpha1', resource: 'agentjobs' },
-      name: 'bench-review',
+      name: object.metadata.name,
       namespace,
       operation,
       userInfo: { username: 'bench-user', groups: ['system:authenticated'] },
       object,
-      oldObject: null,
+      oldObject,
       dryRun: false,
-      options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+      options: {
+        apiVersion: 'meta.k8s.io/v1',
+        kind: operation === 'CREATE' ? 'CreateOptions' : 'UpdateOptions',
+      },
     },
   });
 }
+
+/** A CREATE review of the minimal AgentJob in `namespace`, its uid a placeholder to fill per request. */
+export const reviewTemplate = (namespace: string): string =>
+  reviewJson('@UID@', namespace, 'CREATE', benchAgentJob(namespace, 'bench-review'));
 
 /** `rate` requests per second for `seconds`, open loop; latency from when each was due. */
 export async function fixedRate(

@@ -4,7 +4,7 @@
  * idle writes, memory, and the fan-out of one AgentRole edit.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rssMiB, type Service, startService } from '../../dev/cluster/services.js';
@@ -164,12 +164,19 @@ export interface ConvergeResult {
   rssAtStartMiB: number;
 }
 
+export interface ConvergeHooks {
+  /** Once the controller has started, before any AgentJob exists (after its RSS is read). */
+  atStart?: (pid: number) => Promise<unknown>;
+  /** Once every AgentJob is Ready (after the figures are read), before the controller stops. */
+  converged?: (ns: string, controller: Service, metricsPort: number) => Promise<void>;
+}
+
 /** N AgentJobs created as fast as the API server takes them; time until all are Ready. */
 export async function converge(
   c: BenchCluster,
   n: number,
   concurrency: number,
-  then?: (ns: string, controller: Service, metricsPort: number) => Promise<void>,
+  hooks: ConvergeHooks = {},
 ): Promise<ConvergeResult> {
   const ns = await newNamespace(c, `bench-conv-${n}`);
   try {
@@ -179,6 +186,7 @@ export async function converge(
     try {
       await sleep(1000);
       const rssAtStart = rssMiB(controller.pid);
+      await hooks.atStart?.(controller.pid);
       const before = controllerWrites(await requestCounts(c.client));
       const started = performance.now();
       await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
@@ -186,7 +194,7 @@ export async function converge(
       const seconds = (performance.now() - started) / 1000;
       const writes = controllerWrites(await requestCounts(c.client)) - before;
       const rss = rssMiB(controller.pid);
-      if (then) await then(ns, controller, controller.metricsPort);
+      await hooks.converged?.(ns, controller, controller.metricsPort);
       return { seconds, writesPerAgentJob: writes / n, rssMiB: rss, rssAtStartMiB: rssAtStart };
     } finally {
       await progress.close();
@@ -321,6 +329,29 @@ export async function fanout(c: BenchCluster, ns: string, n: number): Promise<nu
     return (performance.now() - started) / 1000;
   } finally {
     await configs.close();
+  }
+}
+
+/**
+ * Asks a process started with `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR` for a heap
+ * snapshot and waits until it is written; renamed to `label.heapsnapshot`.
+ */
+export async function heapSnapshot(pid: number, dir: string, label: string): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  for (;;) {
+    await sleep(500);
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!file) continue;
+    // Written synchronously by the process: complete once its size stops changing.
+    let size = -1;
+    while (statSync(join(dir, file)).size !== size) {
+      size = statSync(join(dir, file)).size;
+      await sleep(1000);
+    }
+    const target = join(dir, `${label}.heapsnapshot`);
+    renameSync(join(dir, file), target);
+    return target;
   }
 }
 

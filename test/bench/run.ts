@@ -4,9 +4,9 @@
  * control plane. Every scenario runs `--runs` times (3 by default); medians are reported, and
  * ratios are taken within one run because the machines are shared and noisy.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,13 +16,15 @@ import { run } from '../../dev/cluster/run.js';
 import { VERSIONS } from '../../dev/cluster/versions.js';
 import { KubeClient } from '../../shared/kube/client.js';
 import { loadKubeConfig } from '../../shared/kube/config.js';
+import { sleep } from '../../shared/time.js';
 import {
+  type AdmissionServer,
   admissionRss,
-  type RouteFigures,
   reviewTemplate,
   routeFigures,
   startAdmissionServer,
 } from './admission-bench.js';
+import { storm } from './admission-storm.js';
 import {
   applyReferences,
   type BenchCluster,
@@ -31,53 +33,204 @@ import {
   fanout,
   fanoutFloor,
   floor,
+  heapSnapshot,
   idleWrites,
   newNamespace,
 } from './controller-bench.js';
-import { median, round } from './stats.js';
+import { figures, type Results, type SizeResults, table } from './report.js';
+import { round } from './stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PARTS = ['admission', 'storm', 'controller'] as const;
+type Part = (typeof PARTS)[number];
 const HELP = `Usage: npm run bench [-- options]
 
-  --json              print one JSON object on stdout (the table goes to stderr)
-  --runs N            runs per scenario, medians reported (default 3)
-  --sizes A,B,C       AgentJob counts for convergence (default 100,1000,5000; 1000 is the headline)
-  --rate R            fixed request rate for admission latency, per second (default 500)
-  --seconds S         length of each fixed-rate phase (default 10)
-  --idle-seconds S    how long idle writes are counted (default 60)
-  --out FILE          where the raw results go (default bench/results/last.json)
-  --only PART         admission or controller: run one part only (for profiling; figures of the
-                      other part are then missing)
+  --json                print one JSON object of figures on stdout (the table goes to stderr)
+  --runs N              runs per scenario, medians reported (default 3)
+  --sizes A,B,C         AgentJob counts for convergence (default 100,1000,5000,10000; 1000 is the
+                        headline: idle writes and fan-out are measured there)
+  --rate R              fixed request rate for admission latency, per second (default 500)
+  --seconds S           length of each fixed-rate phase (default 10)
+  --idle-seconds S      how long idle writes are counted (default 60)
+  --storm-seconds S     length of the malformed-input storm against the admission (default 20)
+  --storm-connections N connections of the storm (default 64)
+  --node PATH           run the admission and controller on this node binary (default: this one)
+  --heap-snapshots DIR  write a heap snapshot of the controller at start and once converged at each
+                        size (first run only; read them with test/bench/heap-summary.ts)
+  --out FILE            where the raw results go (default bench/results/last.json)
+  --only PARTS          some of admission, storm, controller (comma-separated): run those only
+                        (figures of the others are then missing)
+  --max-load L          before each phase, wait until the 1-minute load average is under L (the
+                        load at the start of every phase is recorded either way)
 
 Environment: THURKUBE_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" runs the admission and
 controller processes with these node flags (a CPU profile of each under load).`;
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-async function main(): Promise<number> {
+interface Options {
+  runs: number;
+  sizes: number[];
+  rate: number;
+  seconds: number;
+  idleSeconds: number;
+  stormSeconds: number;
+  stormConnections: number;
+  maxLoad: number;
+  part(name: Part): boolean;
+  snapshots?: string;
+}
+
+/**
+ * The 1-minute load average when a phase starts, recorded beside its figures; with --max-load,
+ * first waited for (other work on a shared machine makes any figure meaningless).
+ */
+async function loadBefore(o: Options, what: string, loads: Results['loads']): Promise<void> {
+  for (let waited = 0; (loadavg()[0] ?? 0) > o.maxLoad; waited += 10) {
+    if (waited % 120 === 0)
+      say(`  waiting for the load average (${round(loadavg()[0] ?? 0)}) to fall under ${o.maxLoad}`);
+    await sleep(10_000);
+  }
+  loads.push({ what, load1: round(loadavg()[0] ?? 0, 2) });
+}
+
+async function admissionPart(
+  o: Options,
+  kubeconfig: string,
+  template: string,
+  results: Results,
+  server: AdmissionServer,
+) {
+  const { runs, rate, seconds } = o;
+  for (let i = 0; i < (o.part('admission') ? runs : 0); i++) {
+    for (const route of ['validate', 'mutate', 'noop'] as const) {
+      await loadBefore(o, `admission ${route} ${i + 1}`, results.loads);
+      say(`admission run ${i + 1}/${runs}: /${route} at ${rate}/s for ${seconds}s, then saturation`);
+      results.routes[route].push(await routeFigures(server, `/${route}`, template, rate, seconds));
+    }
+    results.admissionRssAfterRuns.push(round(admissionRss(server), 1));
+  }
+  results.admissionRssAfter = admissionRss(server);
+  if (!o.part('admission')) return;
+  say('admission with the dry-run of children on, at 50/s (one API round trip per review)');
+  const withDryRun = await startAdmissionServer(kubeconfig, true);
+  for (let i = 0; i < runs; i++)
+    results.dryRun.push(await routeFigures(withDryRun, '/validate', template, 50, seconds));
+  await withDryRun.stop();
+}
+
+async function stormPart(o: Options, kubeconfig: string, namespace: string, results: Results) {
+  for (let i = 0; i < (o.part('storm') ? o.runs : 0); i++) {
+    await loadBefore(o, `storm ${i + 1}`, results.loads);
+    say(
+      `admission storm run ${i + 1}/${o.runs}: ${o.stormConnections} connections of malformed reviews, fresh process`,
+    );
+    const fresh = await startAdmissionServer(kubeconfig, false);
+    try {
+      const s = await storm(fresh, namespace, o.stormConnections, o.stormSeconds);
+      results.storm.push(s);
+      say(`  peak RSS ${round(s.peakRssMiB, 1)} MiB, ${s.requests} requests, ${JSON.stringify(s.answers)}`);
+    } finally {
+      await fresh.stop();
+    }
+  }
+}
+
+async function controllerPart(o: Options, c: BenchCluster, results: Results, server: AdmissionServer) {
+  for (const n of results.sizes) {
+    const r: SizeResults = { converge: [], floor: [], writes: [], rss: [], rssStart: [], admissionRss: [] };
+    results.bySize[n] = r;
+    for (let i = 0; i < o.runs; i++) {
+      await loadBefore(o, `floor ${n} ${i + 1}`, results.loads);
+      say(`controller run ${i + 1}/${o.runs} at ${n} AgentJobs: floor`);
+      r.floor.push(await floor(c, n, 32));
+      await loadBefore(o, `converge ${n} ${i + 1}`, results.loads);
+      say(`controller run ${i + 1}/${o.runs} at ${n} AgentJobs: convergence`);
+      const snapshot = o.snapshots && i === 0 ? o.snapshots : undefined;
+      const result = await converge(c, n, 32, {
+        atStart: snapshot ? (pid) => heapSnapshot(pid, snapshot, `controller-start-${n}`) : undefined,
+        converged: async (ns, controller, metricsPort) => {
+          r.admissionRss.push(admissionRss(server));
+          if (snapshot) await heapSnapshot(controller.pid, snapshot, `controller-${n}`);
+          if (n !== 1000) return;
+          say(`  idle writes over ${o.idleSeconds}s`);
+          results.idle.push(await idleWrites(metricsPort, o.idleSeconds));
+          await loadBefore(o, `fan-out ${i + 1}`, results.loads);
+          say('  fan-out of one AgentRole edit');
+          results.fanout.push(await fanout(c, ns, n));
+        },
+      });
+      if (n === 1000) {
+        await loadBefore(o, `fan-out floor ${i + 1}`, results.loads);
+        say('  fan-out floor');
+        results.fanoutFloor.push(await fanoutFloor(c, n, 32));
+      }
+      r.converge.push(result.seconds);
+      r.writes.push(result.writesPerAgentJob);
+      r.rss.push(result.rssMiB);
+      r.rssStart.push(result.rssAtStartMiB);
+      say(
+        `  converge ${round(result.seconds)}s, floor ${round(r.floor.at(-1) ?? 0)}s, ${round(result.writesPerAgentJob)} writes/AgentJob, RSS ${round(result.rssMiB)} MiB`,
+      );
+    }
+  }
+}
+
+function parseOptions() {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean', default: false },
       runs: { type: 'string', default: '3' },
-      sizes: { type: 'string', default: '100,1000,5000' },
+      sizes: { type: 'string', default: '100,1000,5000,10000' },
       rate: { type: 'string', default: '500' },
       seconds: { type: 'string', default: '10' },
       'idle-seconds': { type: 'string', default: '60' },
+      'storm-seconds': { type: 'string', default: '20' },
+      'storm-connections': { type: 'string', default: '64' },
+      'max-load': { type: 'string', default: 'Infinity' },
+      node: { type: 'string' },
+      'heap-snapshots': { type: 'string' },
       out: { type: 'string', default: join(ROOT, 'bench', 'results', 'last.json') },
       only: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  const only = values.only?.split(',').map((p) => p.trim());
+  const unknown = only?.filter((p) => !PARTS.includes(p as Part)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: ${unknown.join(', ')} is not one of ${PARTS.join(', ')}`);
+  const options: Options = {
+    runs: Number(values.runs),
+    sizes: String(values.sizes).split(',').map(Number),
+    rate: Number(values.rate),
+    seconds: Number(values.seconds),
+    idleSeconds: Number(values['idle-seconds']),
+    stormSeconds: Number(values['storm-seconds']),
+    stormConnections: Number(values['storm-connections']),
+    maxLoad: Number(values['max-load']),
+    part: (name) => !only || only.includes(name),
+    snapshots: values['heap-snapshots'],
+  };
+  return { options, values };
+}
+
+async function main(): Promise<number> {
+  const { options: o, values } = parseOptions();
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  const runs = Number(values.runs);
-  const sizes = String(values.sizes).split(',').map(Number);
-  const rate = Number(values.rate);
-  const seconds = Number(values.seconds);
-  const idleSeconds = Number(values['idle-seconds']);
-  const part = (name: 'admission' | 'controller') => !values.only || values.only === name;
+  if (values.node) process.env.THURKUBE_SERVICE_NODE = values.node;
+  const serviceNode = execFileSync(values.node ?? process.execPath, ['--version'], {
+    encoding: 'utf8',
+  }).trim();
+  if (o.snapshots) {
+    mkdirSync(o.snapshots, { recursive: true });
+    process.env.THURKUBE_SERVICE_NODE_ARGS = [
+      process.env.THURKUBE_SERVICE_NODE_ARGS ?? '',
+      '--heapsnapshot-signal=SIGUSR2',
+      `--diagnostic-dir=${o.snapshots}`,
+    ].join(' ');
+  }
 
   say('building dist/ (what the image runs)');
   const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
@@ -92,154 +245,67 @@ async function main(): Promise<number> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const crds = await run(cluster.binaries.kubectl, [
-      '--kubeconfig',
-      cluster.kubeconfig,
-      'apply',
-      '--server-side',
-      '-f',
-      CRDS_DIR,
-    ]);
+    const kubectl = (...args: string[]) =>
+      run(cluster.binaries.kubectl, ['--kubeconfig', cluster.kubeconfig, ...args]);
+    const crds = await kubectl('apply', '--server-side', '-f', CRDS_DIR);
     if (crds.code !== 0) throw new Error(crds.stderr);
-    await run(cluster.binaries.kubectl, [
-      '--kubeconfig',
-      cluster.kubeconfig,
-      'wait',
-      '--for=condition=Established',
-      'crd',
-      '--all',
-      '--timeout=60s',
-    ]);
+    await kubectl('wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s');
     const c: BenchCluster = {
       kubeconfig: cluster.kubeconfig,
       client: new KubeClient(loadKubeConfig(cluster.kubeconfig)),
     };
+    const results: Results = {
+      runs: o.runs,
+      rate: o.rate,
+      seconds: o.seconds,
+      sizes: o.part('controller') ? o.sizes : [],
+      routes: { validate: [], mutate: [], noop: [] },
+      dryRun: [],
+      admissionRssIdle: Number.NaN,
+      admissionRssAfterRuns: [],
+      admissionRssAfter: Number.NaN,
+      storm: [],
+      bySize: {},
+      idle: [],
+      fanout: [],
+      fanoutFloor: [],
+      loads: [],
+    };
 
-    // Admission.
     const admNs = await newNamespace(c, 'bench-adm');
     await applyReferences(c, admNs);
     const server = await startAdmissionServer(cluster.kubeconfig, false);
-    const rssIdle = admissionRss(server);
-    const template = reviewTemplate(admNs);
-    const routes: Record<'validate' | 'mutate' | 'noop', RouteFigures[]> = {
-      validate: [],
-      mutate: [],
-      noop: [],
-    };
-    const rssAfterRuns: number[] = [];
-    for (let i = 0; i < (part('admission') ? runs : 0); i++) {
-      for (const route of ['validate', 'mutate', 'noop'] as const) {
-        say(`admission run ${i + 1}/${runs}: /${route} at ${rate}/s for ${seconds}s, then saturation`);
-        routes[route].push(await routeFigures(server, `/${route}`, template, rate, seconds));
-      }
-      rssAfterRuns.push(round(admissionRss(server), 1));
-    }
-    const admissionRssAfter = admissionRss(server);
-    say('admission with the dry-run of children on, at 50/s (one API round trip per review)');
-    const withDryRun = await startAdmissionServer(cluster.kubeconfig, true);
-    const dryRunFigures: RouteFigures[] = [];
-    for (let i = 0; i < (part('admission') ? runs : 0); i++)
-      dryRunFigures.push(await routeFigures(withDryRun, '/validate', template, 50, seconds));
-    await withDryRun.stop();
-
-    // Controller, with the admission server still running so that its memory can be read too.
-    const sizeResults: Record<
-      number,
-      {
-        converge: number[];
-        floor: number[];
-        writes: number[];
-        rss: number[];
-        rssStart: number[];
-        admissionRss: number[];
-      }
-    > = {};
-    const idle: number[] = [];
-    const fan: number[] = [];
-    const fanFloor: number[] = [];
-    for (const n of part('controller') ? sizes : []) {
-      const r = {
-        converge: [] as number[],
-        floor: [] as number[],
-        writes: [] as number[],
-        rss: [] as number[],
-        rssStart: [] as number[],
-        admissionRss: [] as number[],
-      };
-      sizeResults[n] = r;
-      for (let i = 0; i < runs; i++) {
-        say(`controller run ${i + 1}/${runs} at ${n} AgentJobs: floor`);
-        r.floor.push(await floor(c, n, 32));
-        say(`controller run ${i + 1}/${runs} at ${n} AgentJobs: convergence`);
-        const result = await converge(c, n, 32, async (ns, controller, metricsPort) => {
-          r.admissionRss.push(admissionRss(server));
-          if (n !== 1000) return;
-          say(`  idle writes over ${idleSeconds}s`);
-          idle.push(await idleWrites(metricsPort, idleSeconds));
-          say('  fan-out of one AgentRole edit');
-          fan.push(await fanout(c, ns, n));
-          void controller;
-        });
-        if (n === 1000) {
-          say('  fan-out floor');
-          fanFloor.push(await fanoutFloor(c, n, 32));
-        }
-        r.converge.push(result.seconds);
-        r.writes.push(result.writesPerAgentJob);
-        r.rss.push(result.rssMiB);
-        r.rssStart.push(result.rssAtStartMiB);
-        say(
-          `  converge ${round(result.seconds)}s, floor ${round(r.floor.at(-1) ?? 0)}s, ${round(result.writesPerAgentJob)} writes/AgentJob, RSS ${round(result.rssMiB)} MiB`,
-        );
-      }
-    }
+    results.admissionRssIdle = admissionRss(server);
+    await admissionPart(o, cluster.kubeconfig, reviewTemplate(admNs), results, server);
+    await stormPart(o, cluster.kubeconfig, admNs, results);
+    // The admission server still runs, so that its memory is read beside the controller's.
+    await controllerPart(o, c, results, server);
     await server.stop();
     await dropNamespace(c, admNs);
 
-    const med = (xs: number[] | undefined) => round(median(xs ?? []), 2);
-    const headline = sizeResults[1000] ?? sizeResults[sizes[0] ?? 0];
-    const figures = {
-      admission_p50_ms: med(routes.validate.map((f) => f.p50Ms)),
-      admission_p99_ms: med(routes.validate.map((f) => f.p99Ms)),
-      admission_rps: med(routes.validate.map((f) => f.saturationRps)),
-      admission_noop_rps: med(routes.noop.map((f) => f.saturationRps)),
-      converge_1000_s: med(headline?.converge),
-      floor_1000_s: med(headline?.floor),
-      writes_per_agentjob: med(headline?.writes),
-      idle_writes_per_min: med(idle),
-      controller_rss_mib_1000: med(headline?.rss),
-      admission_rss_mib: round(admissionRssAfter, 1),
-      fanout_1000_s: med(fan),
+    const machine = {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+      node: serviceNode,
+      benchNode: process.version,
     };
-
-    const lines = [
-      `thurkube benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok}; medians of ${runs} runs`,
-      '',
-      `admission (AgentJob CREATE reviews over TLS, references cached, dry-run of children off), ${rate}/s for ${seconds}s:`,
-      '  route       p50 ms   p99 ms   max ms   saturation req/s',
-      ...(['validate', 'mutate', 'noop'] as const).map(
-        (k) =>
-          `  /${k.padEnd(9)} ${String(med(routes[k].map((f) => f.p50Ms))).padStart(7)} ${String(med(routes[k].map((f) => f.p99Ms))).padStart(8)} ${String(med(routes[k].map((f) => f.maxMs))).padStart(8)} ${String(round(median(routes[k].map((f) => f.saturationRps)), 0)).padStart(12)}`,
-      ),
-      `  /validate with the dry-run of children on, at 50/s: p50 ${med(dryRunFigures.map((f) => f.p50Ms))} ms, p99 ${med(dryRunFigures.map((f) => f.p99Ms))} ms`,
-      `  throughput /validate vs /noop: ${round(figures.admission_rps / figures.admission_noop_rps, 2)}x; admission RSS ${round(rssIdle, 1)} MiB idle, after each run ${rssAfterRuns.join(', ')} MiB`,
-      '',
-      "controller (runs held back by a zero-pod ResourceQuota, so only the controller's own work is measured):",
-      '  AgentJobs  converge s  floor s  ratio  writes/AgentJob  controller RSS MiB (start -> converged)  admission RSS MiB',
-      ...sizes.map((n) => {
-        const r = sizeResults[n];
-        const ratio = round(median(r?.converge ?? []) / median(r?.floor ?? []), 2);
-        return `  ${String(n).padStart(9)} ${String(med(r?.converge)).padStart(11)} ${String(med(r?.floor)).padStart(8)} ${String(ratio).padStart(6)} ${String(med(r?.writes)).padStart(16)} ${`${med(r?.rssStart)} -> ${med(r?.rss)}`.padStart(40)} ${String(med(r?.admissionRss)).padStart(18)}`;
-      }),
-      `  idle writes per minute at 1000: ${figures.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${figures.fanout_1000_s}s (floor: the same writes by a tight client, ${med(fanFloor)}s)`,
-    ];
+    const loads = results.loads.map((l) => l.load1);
+    const header = `thurkube benchmark, ${new Date().toISOString().slice(0, 10)}: ${machine.cores} cores (${machine.cpu ?? '?'}), ${round(totalmem() / 2 ** 30, 0)} GiB, services on Node ${serviceNode} (bench on ${process.version}), Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok}; medians of ${o.runs} runs; 1-min load average at the start of each phase ${Math.min(...loads)}-${Math.max(...loads)}`;
+    const out = figures(results);
+    const lines = table(results, header);
     process.stderr.write(`${lines.join('\n')}\n`);
     mkdirSync(dirname(String(values.out)), { recursive: true });
-    writeFileSync(
-      String(values.out),
-      `${JSON.stringify({ figures, date: new Date().toISOString(), machine: { cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version }, versions: VERSIONS, runs, rate, seconds, routes, dryRunFigures, admissionRssAfterRuns: rssAfterRuns, sizes: sizeResults, idle, fanout: fan, fanoutFloor: fanFloor, table: lines }, null, 2)}\n`,
-    );
-    if (values.json) console.log(JSON.stringify(figures));
+    const saved = {
+      figures: out,
+      date: new Date().toISOString(),
+      machine,
+      versions: VERSIONS,
+      ...results,
+      table: lines,
+    };
+    writeFileSync(String(values.out), `${JSON.stringify(saved, null, 2)}\n`);
+    if (values.json) console.log(JSON.stringify({ figures: out, machine, date: saved.date }));
     return 0;
   } finally {
     await stopCluster(cluster);

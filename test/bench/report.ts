@@ -1,0 +1,132 @@
+/**
+ * The benchmark's results as figures (the `--json` object, comparable across runs) and as the
+ * table printed on stderr and kept in the results file. Pure: results in, figures and lines out.
+ */
+import type { RouteFigures } from './admission-bench.js';
+import type { StormFigures } from './admission-storm.js';
+import { median, round } from './stats.js';
+
+export interface SizeResults {
+  converge: number[];
+  floor: number[];
+  writes: number[];
+  rss: number[];
+  rssStart: number[];
+  admissionRss: number[];
+}
+
+export interface Results {
+  runs: number;
+  rate: number;
+  seconds: number;
+  sizes: number[];
+  routes: Record<'validate' | 'mutate' | 'noop', RouteFigures[]>;
+  dryRun: RouteFigures[];
+  admissionRssIdle: number;
+  admissionRssAfterRuns: number[];
+  admissionRssAfter: number;
+  storm: StormFigures[];
+  bySize: Record<number, SizeResults>;
+  idle: number[];
+  fanout: number[];
+  fanoutFloor: number[];
+  /** The 1-minute load average at the start of each measured phase. */
+  loads: { what: string; load1: number }[];
+}
+
+const med = (xs: readonly number[] | undefined) => round(median(xs ?? []), 2);
+
+/** Growth of the controller's RSS per AgentJob between two sizes, in KiB. */
+const slopeKiB = (r: Results, a: number, b: number) =>
+  round(((med(r.bySize[b]?.rss) - med(r.bySize[a]?.rss)) * 1024) / (b - a), 1);
+
+export function figures(r: Results): Record<string, number> {
+  const headline = r.bySize[1000] ?? r.bySize[r.sizes[0] ?? 0];
+  const out: Record<string, number> = {
+    admission_p50_ms: med(r.routes.validate.map((f) => f.p50Ms)),
+    admission_p99_ms: med(r.routes.validate.map((f) => f.p99Ms)),
+    admission_rps: med(r.routes.validate.map((f) => f.saturationRps)),
+    admission_noop_rps: med(r.routes.noop.map((f) => f.saturationRps)),
+    converge_1000_s: med(headline?.converge),
+    floor_1000_s: med(headline?.floor),
+    writes_per_agentjob: med(headline?.writes),
+    idle_writes_per_min: med(r.idle),
+    controller_rss_mib_1000: med(headline?.rss),
+    admission_rss_mib: round(r.admissionRssAfter, 1),
+    fanout_1000_s: med(r.fanout),
+  };
+  for (const n of r.sizes) {
+    const s = r.bySize[n];
+    if (!s) continue;
+    out[`converge_${n}_s`] = med(s.converge);
+    out[`floor_${n}_s`] = med(s.floor);
+    out[`controller_rss_mib_${n}`] = med(s.rss);
+  }
+  out.fanout_floor_1000_s = med(r.fanoutFloor);
+  out.admission_validate_vs_noop = round(
+    med(r.routes.validate.map((x) => x.saturationRps)) / med(r.routes.noop.map((x) => x.saturationRps)),
+    2,
+  );
+  const all = Object.values(r.bySize).flatMap((s) => s.rssStart);
+  out.controller_rss_start_mib = med(all);
+  const [first, last] = [r.sizes[0], r.sizes.at(-1)];
+  if (first !== undefined && last !== undefined && last > first)
+    out.controller_kib_per_agentjob = slopeKiB(r, first, last);
+  if (r.storm.length > 0) out.admission_storm_peak_rss_mib = med(r.storm.map((s) => s.peakRssMiB));
+  return out;
+}
+
+export function table(r: Results, header: string): string[] {
+  const f = figures(r);
+  const route = (k: 'validate' | 'mutate' | 'noop') =>
+    `  /${k.padEnd(9)} ${String(med(r.routes[k].map((x) => x.p50Ms))).padStart(7)} ${String(med(r.routes[k].map((x) => x.p99Ms))).padStart(8)} ${String(med(r.routes[k].map((x) => x.maxMs))).padStart(8)} ${String(round(median(r.routes[k].map((x) => x.saturationRps)), 0)).padStart(12)}`;
+  const lines = [header, ''];
+  if (r.routes.validate.length > 0)
+    lines.push(
+      `admission (AgentJob CREATE reviews over TLS, references cached, dry-run of children off), ${r.rate}/s for ${r.seconds}s:`,
+      '  route       p50 ms   p99 ms   max ms   saturation req/s',
+      route('validate'),
+      route('mutate'),
+      route('noop'),
+      `  /validate with the dry-run of children on, at 50/s: p50 ${med(r.dryRun.map((x) => x.p50Ms))} ms, p99 ${med(r.dryRun.map((x) => x.p99Ms))} ms`,
+      `  throughput /validate vs /noop: ${f.admission_validate_vs_noop}x (runs: ${r.routes.validate.map((v, i) => round(v.saturationRps / (r.routes.noop[i]?.saturationRps ?? Number.NaN), 2)).join(', ')}); admission RSS ${round(r.admissionRssIdle, 1)} MiB idle, after each run ${r.admissionRssAfterRuns.join(', ')} MiB`,
+      '',
+    );
+  if (r.storm.length > 0) {
+    const s = r.storm;
+    const answers = (x: StormFigures) =>
+      Object.entries(x.answers)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ');
+    lines.push(
+      `admission under a storm of malformed reviews (${s[0]?.connections} connections for ${round(s[0]?.seconds ?? 0, 0)}s, a fresh process each run):`,
+      `  peak RSS ${med(s.map((x) => x.peakRssMiB))} MiB (runs: ${s.map((x) => round(x.peakRssMiB, 1)).join(', ')}) against the chart's ${s[0]?.limitMiB} Mi limit; idle ${med(s.map((x) => x.rssIdleMiB))} MiB, after ${med(s.map((x) => x.rssAfterMiB))} MiB`,
+      ...s.map(
+        (x, i) =>
+          `  run ${i + 1}: ${x.requests} requests: ${answers(x)}; answers that were not an AdmissionReview: ${x.malformedAnswers}`,
+      ),
+      '',
+    );
+  }
+  if (r.sizes.some((n) => r.bySize[n])) {
+    lines.push(
+      "controller (runs held back by a zero-pod ResourceQuota, so only the controller's own work is measured):",
+      '  AgentJobs  converge s  floor s  ratio  writes/AgentJob  controller RSS MiB (start -> converged)  KiB/AgentJob  admission RSS MiB',
+    );
+    r.sizes.forEach((n, i) => {
+      const s = r.bySize[n];
+      if (!s) return;
+      const ratio = round(median(s.converge) / median(s.floor), 2);
+      const prev = r.sizes[i - 1];
+      const slope = prev !== undefined && r.bySize[prev] ? String(slopeKiB(r, prev, n)) : '';
+      lines.push(
+        `  ${String(n).padStart(9)} ${String(med(s.converge)).padStart(11)} ${String(med(s.floor)).padStart(8)} ${String(ratio).padStart(6)} ${String(med(s.writes)).padStart(16)} ${`${med(s.rssStart)} -> ${med(s.rss)}`.padStart(40)} ${slope.padStart(13)} ${String(med(s.admissionRss)).padStart(18)}`,
+      );
+    });
+    if (r.bySize[1000])
+      lines.push(
+        `  idle writes per minute at 1000: ${f.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${f.fanout_1000_s}s (floor: the same writes by a tight client, ${f.fanout_floor_1000_s}s; ratio ${round(med(r.fanout) / med(r.fanoutFloor), 2)})`,
+      );
+  }
+  return lines;
+}
