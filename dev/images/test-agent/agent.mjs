@@ -113,9 +113,12 @@ const report = {
   steeredToFail,
 };
 console.log(JSON.stringify(report));
-if (failed.length > 0) console.error(`thurkube-test-agent: checks failed: ${failed.join(', ')}`);
-else if (steeredToFail) console.error('thurkube-test-agent: failing as steered (THURKUBE_TEST_OUTCOME=fail)');
-else console.error('thurkube-test-agent: every check passed');
+// The verdict goes to the same stream as the report, after it: the runtime keeps stdout and stderr
+// in two pipes read concurrently, so a line on stderr may land in the log before the report, and
+// the last line of the log (what the kubelet keeps and the status quotes) must be the verdict.
+if (failed.length > 0) console.log(`thurkube-test-agent: checks failed: ${failed.join(', ')}`);
+else if (steeredToFail) console.log('thurkube-test-agent: failing as steered (THURKUBE_TEST_OUTCOME=fail)');
+else console.log('thurkube-test-agent: every check passed');
 if (env.THURKUBE_TEST_RESULT) {
   try {
     writeFileSync(env.THURKUBE_TEST_RESULT_FILE || '/dev/termination-log', env.THURKUBE_TEST_RESULT);

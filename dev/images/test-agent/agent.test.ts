@@ -69,10 +69,12 @@ describe('test agent runtime', () => {
     writeFileSync(join(dir, 'config', 'agent.json'), JSON.stringify({ ...config, prompt: '' }));
     const env: Record<string, string> = { ...baseEnv(), HOME: join(dir, 'no-such-home') };
     delete env.CLAUDE_CODE_OAUTH_TOKEN;
-    const { code, report, stderr } = await runAgent(env);
+    const { code, report, stdout } = await runAgent(env);
     expect(code).toBe(1);
     expect(report.failed).toEqual(['prompt', 'token', 'home', 'readOnlyRoot']);
-    expect(stderr).toContain('checks failed: prompt, token, home, readOnlyRoot');
+    expect(stdout.trim().split('\n').at(-1)).toBe(
+      'thurkube-test-agent: checks failed: prompt, token, home, readOnlyRoot',
+    );
   });
 
   it('prefers prompt.txt, counts runs in PERSIST_DIR, and fails when steered to', async () => {
