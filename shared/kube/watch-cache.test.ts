@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Chunk, errorEvent, FakeApi, statusAnswer } from '../../test/fixtures/fake-api.js';
+import { soon } from '../../test/support/eventually.js';
 import { Backoff } from '../backoff.js';
 import type { KubeObject } from './client.js';
 import { RESOURCES } from './resources.js';
@@ -53,15 +54,6 @@ afterEach(async () => {
   for (const stop of running$.splice(0)) await stop();
 });
 
-/** Waits for a condition the cache reaches asynchronously (events arrive after the request). */
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 const watchFrom = (rv: string) => ({
   query: { watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true' },
 });
@@ -85,7 +77,7 @@ describe('WatchCache against a scripted API', () => {
       });
     const { cache, events, stop } = start(api, { pageSize: 2 });
     await api.done();
-    await until('six events', () => events.length === 6);
+    await soon('six events', () => events.length === 6);
     expect(events).toEqual([
       'ADDED j1@1',
       'ADDED j2@2',
@@ -165,7 +157,7 @@ describe('WatchCache against a scripted API', () => {
     cache.on((e) => seen.push(e));
     await api.done();
     // The marker comes after the stale event: once it is here, the stale one was read and dropped.
-    await until('the marker', () => seen.some((e) => e.object.metadata?.name === 'marker'));
+    await soon('the marker', () => seen.some((e) => e.object.metadata?.name === 'marker'));
     expect(
       seen.map((e) => [e.type, e.old?.metadata?.labels?.owner, e.object.metadata?.labels?.owner]),
     ).toEqual([

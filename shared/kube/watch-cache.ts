@@ -101,6 +101,11 @@ export class WatchCache<T extends KubeObject> {
     return this.store.size;
   }
 
+  /** The resource this cache lists and watches. */
+  get type(): ResourceType {
+    return this.options.type;
+  }
+
   /**
    * Keeps an index of the stored objects by `values(object)`, so that a lookup costs the size of
    * its answer, not of the cache (a reconcile asking for one AgentJob's Jobs must not scan all).
