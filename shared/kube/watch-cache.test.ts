@@ -140,6 +140,31 @@ describe('WatchCache against a scripted API', () => {
     await stop();
   });
 
+  it('waits a backoff before listing again when a watch is too old right after a fresh list', async () => {
+    const delays: number[] = [];
+    const backoff = new Backoff(1, 4, () => 1);
+    const next = backoff.next.bind(backoff);
+    backoff.next = () => {
+      delays.push(next());
+      return delays.at(-1) ?? 0;
+    };
+    const gone = errorEvent(410, 'Expired', 'too old resource version');
+    const api = new FakeApi()
+      .expect('GET', PATH, { answer: list('10', []) })
+      // A watch that saw events, then got too old: relisted at once.
+      .expect('GET', PATH, { ...watchFrom('10'), answer: watch(bookmark('11'), gone) })
+      .expect('GET', PATH, { query: { limit: '500' }, answer: list('20', []) })
+      // Too old again with nothing in between: a backoff first.
+      .expect('GET', PATH, { ...watchFrom('20'), answer: watch(gone) })
+      .expect('GET', PATH, { query: { limit: '500' }, answer: list('30', []) })
+      .expect('GET', PATH, { ...watchFrom('30'), answer: watch({ hold: true }) });
+    const { cache, stop } = start(api, { backoff });
+    await api.done();
+    expect(delays).toEqual([1]);
+    expect(cache.health).toMatchObject({ relists: 2, restarts: 0 });
+    await stop();
+  });
+
   it('hands the old object along with a MODIFIED event, and never goes back to an older version', async () => {
     const api = new FakeApi()
       .expect('GET', PATH, { answer: list('10', [job('j1', '5', 'before')]) })
