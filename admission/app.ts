@@ -6,7 +6,7 @@
 import { type Context, Hono } from 'hono';
 import { KIND_NAMES } from '../shared/api.js';
 import type { Logger } from '../shared/log.js';
-import { METRICS_CONTENT_TYPE } from '../shared/metrics.js';
+import { addHealthRoutes } from '../shared/service/health.js';
 import { formatIssues } from '../shared/validation.js';
 import { MUTATE_PATH, VALIDATE_PATH, WEBHOOK_TIMEOUT_SECONDS } from '../shared/webhooks.js';
 import { type Env, failure, readReview, reply, withDeadline } from './edge.js';
@@ -96,14 +96,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return reply(c, response, status);
   };
 
-  app.get('/healthz', (c) => c.text('ok'));
-  app.get('/readyz', (c) => {
-    const reasons = deps.notReady?.() ?? [];
-    return reasons.length === 0 ? c.text('ok') : c.text(`not ready: ${reasons.join('; ')}`, 503);
-  });
-  app.get('/metrics', (c) =>
-    c.body(metrics.registry.render(), 200, { 'Content-Type': METRICS_CONTENT_TYPE }),
-  );
+  addHealthRoutes(app, { registry: metrics.registry, notReady: deps.notReady });
 
   app.post(
     MUTATE_PATH,

@@ -1,10 +1,9 @@
 /** The admission service's settings, read once from its flags (and $KUBECONFIG) at start-up. */
-import { parseArgs } from 'node:util';
 import { CERT_FLAG_OPTIONS, CERT_FLAGS_HELP, type CertFlags, certFlagsFrom } from '../certs/flags.js';
-import { ThurkubeError } from '../shared/errors.js';
 import { ACCESS_KEY_SECRET, type AccessKeyRef } from '../shared/kube/access-key.js';
 import { podNamespace } from '../shared/kube/config.js';
 import { LOG_LEVELS, type LogLevel } from '../shared/log.js';
+import { bool, hostPort, logLevel, oneOf, readFlags, text } from '../shared/service/flags.js';
 import type { Settings } from './verdict.js';
 
 export interface AdmissionConfig extends Settings {
@@ -52,67 +51,42 @@ Options:
 
 ${CERT_FLAGS_HELP}`;
 
-function listenAddress(value: string): { host: string; port: number } {
-  const match = /^(.*):(\d+)$/.exec(value);
-  const port = Number(match?.[2]);
-  if (!match?.[1] || port > 65_535)
-    throw new ThurkubeError('Invalid', `--listen: "${value}" is not HOST:PORT, e.g. 127.0.0.1:8443`);
-  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
-}
-
 /** Parses the flags; `undefined` means --help was asked. Throws an Invalid error for bad flags. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): AdmissionConfig | undefined {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kubeconfig: { type: 'string' },
-        listen: { type: 'string', default: '0.0.0.0:8443' },
-        'reuse-port': { type: 'boolean', default: false },
-        'tls-cert-file': { type: 'string', default: '/etc/thurkube/tls/tls.crt' },
-        'tls-key-file': { type: 'string', default: '/etc/thurkube/tls/tls.key' },
-        'missing-refs': { type: 'string', default: 'deny' },
-        'dry-run-children': { type: 'string', default: 'true' },
-        'log-level': { type: 'string', default: 'info' },
-        'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
-        'access-key-namespace': { type: 'string' },
-        'controller-user': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-        ...CERT_FLAG_OPTIONS,
-      },
-    }));
-  } catch (error) {
-    throw new ThurkubeError('Invalid', (error as Error).message);
-  }
-  if (values.help) return undefined;
-  const missingRefs = String(values['missing-refs']);
-  if (missingRefs !== 'deny' && missingRefs !== 'warn')
-    throw new ThurkubeError('Invalid', `--missing-refs: "${missingRefs}" is not deny or warn`);
-  const dryRunChildren = String(values['dry-run-children']);
-  if (dryRunChildren !== 'true' && dryRunChildren !== 'false')
-    throw new ThurkubeError('Invalid', `--dry-run-children: "${dryRunChildren}" is not true or false`);
-  const logLevel = String(values['log-level']) as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel))
-    throw new ThurkubeError('Invalid', `--log-level: "${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  const values = readFlags(argv, {
+    kubeconfig: { type: 'string' },
+    listen: { type: 'string', default: '0.0.0.0:8443' },
+    'reuse-port': { type: 'boolean', default: false },
+    'tls-cert-file': { type: 'string', default: '/etc/thurkube/tls/tls.crt' },
+    'tls-key-file': { type: 'string', default: '/etc/thurkube/tls/tls.key' },
+    'missing-refs': { type: 'string', default: 'deny' },
+    'dry-run-children': { type: 'string', default: 'true' },
+    'log-level': { type: 'string', default: 'info' },
+    'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
+    'access-key-namespace': { type: 'string' },
+    'controller-user': { type: 'string', multiple: true },
+    ...CERT_FLAG_OPTIONS,
+  });
+  if (!values) return undefined;
+  const missingRefs = oneOf('missing-refs', text(values, 'missing-refs'), ['deny', 'warn'] as const);
+  const dryRunChildren = bool('dry-run-children', text(values, 'dry-run-children'));
+  const level = logLevel(text(values, 'log-level'));
   return {
-    kubeconfig: (values.kubeconfig as string | undefined) || env.KUBECONFIG || undefined,
-    ...listenAddress(String(values.listen)),
+    kubeconfig: text(values, 'kubeconfig') || env.KUBECONFIG || undefined,
+    ...hostPort('listen', text(values, 'listen')),
     reusePort: values['reuse-port'] === true,
     tlsCertFile: String(values['tls-cert-file']),
     tlsKeyFile: String(values['tls-key-file']),
     certs: certFlagsFrom(values),
     missingRefs,
-    dryRunChildren: dryRunChildren === 'true',
+    dryRunChildren,
     controllerUsers: (values['controller-user'] as string[] | undefined) ?? [
       `system:serviceaccount:${podNamespace()}:thurkube-controller`,
     ],
     accessKeySecret: {
       name: String(values['access-key-secret']),
-      namespace: (values['access-key-namespace'] as string | undefined) ?? podNamespace(),
+      namespace: text(values, 'access-key-namespace') ?? podNamespace(),
     },
-    logLevel,
+    logLevel: level,
   };
 }

@@ -1,16 +1,17 @@
 /**
  * `thurkube admission`: wires the parts together. startAdmission() is what the tests run
- * in-process; runAdmission() adds the process around it: flags, signals, exit code.
+ * in-process; runAdmission() puts the service shell around it (shared/service/run.ts): flags,
+ * signals, exit code.
  */
 import type pino from 'pino';
 import { FileCertificateSource } from '../certs/file-source.js';
 import { secretSourceFromFlags } from '../certs/flags.js';
 import type { CertificateSource } from '../certs/source.js';
-import { messageOf } from '../shared/errors.js';
 import { DEFAULT_ACCESS_KEY, loadAccessKey } from '../shared/kube/access-key.js';
 import { KubeClient } from '../shared/kube/client.js';
 import { loadKubeConfig } from '../shared/kube/config.js';
 import { createLogger, type Logger } from '../shared/log.js';
+import { runService, type Service } from '../shared/service/run.js';
 import { createApp } from './app.js';
 import { createCaches, runCaches, unsynced } from './caches.js';
 import { ClusterLookups } from './cluster-lookups.js';
@@ -90,34 +91,14 @@ export async function startAdmission(
   };
 }
 
-export async function runAdmission(argv: string[]): Promise<number> {
-  let config: AdmissionConfig | undefined;
-  try {
-    config = parseConfig(argv, process.env);
-  } catch (error) {
-    console.error(`thurkube admission: ${messageOf(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!config) {
-    console.log(USAGE);
-    return 0;
-  }
-  let admission: Admission;
-  try {
-    admission = await startAdmission(config);
-  } catch (error) {
-    console.error(`thurkube admission: ${messageOf(error)}`);
-    return 1;
-  }
+export const ADMISSION: Service<AdmissionConfig> = {
+  name: 'admission',
+  usage: USAGE,
+  parse: parseConfig,
+  start: (config) => startAdmission(config),
+  stopping: 'stopping: no new connections, finishing reviews in flight',
   // A bug in one review must not take the webhook (and every apply in the cluster) down.
-  process.on('unhandledRejection', (reason) =>
-    admission.logger.error({ error: messageOf(reason) }, 'unhandled rejection'),
-  );
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  admission.logger.info({ signal }, 'stopping: no new connections, finishing reviews in flight');
-  await admission.stop();
-  return 0;
-}
+  survivesUnhandledRejections: true,
+};
+
+export const runAdmission = (argv: string[]) => runService(ADMISSION, argv);

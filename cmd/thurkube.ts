@@ -1,9 +1,10 @@
 #!/usr/bin/env -S npx tsx
 /** The one entry point of the image: `thurkube <command>`. */
-import { USAGE as ADMISSION_USAGE } from '../admission/config.js';
-import { runAdmission } from '../admission/main.js';
-import { CONTROLLER_HELP, runController } from '../controller/main.js';
+import { ADMISSION } from '../admission/main.js';
+import { CONTROLLER } from '../controller/main.js';
 import { allCrdsYaml } from '../shared/crd/yaml.js';
+import { runService, type Service } from '../shared/service/run.js';
+import { versionLine } from './version.js';
 
 const USAGE = `Usage: thurkube <command> [options]
 
@@ -12,6 +13,11 @@ Commands:
   crd          print all thurkube CRDs as one YAML stream (thurkube crd | kubectl apply -f -)
   admission    serve the admission webhook (HTTPS)
 
+Options:
+  --crd        the same as the crd command (as the Rust original: docker run ... thurkube --crd)
+  --version    print the version
+  --help       this text
+
 Run "thurkube <command> --help" for the options of a command.`;
 
 interface Command {
@@ -19,19 +25,24 @@ interface Command {
   run(args: string[]): Promise<number> | number;
 }
 
-const commands: Record<string, Command> = {
-  controller: { help: CONTROLLER_HELP, run: runController },
-  crd: {
-    help: `Usage: thurkube crd
+const service = <C>(s: Service<C>): Command => ({ help: s.usage, run: (args) => runService(s, args) });
+
+const crd: Command = {
+  help: `Usage: thurkube crd
 
 Prints the CustomResourceDefinitions of all eight thurkube kinds as one multi-document YAML
 stream, generated from the schema package. Example: thurkube crd | kubectl apply -f -`,
-    run() {
-      process.stdout.write(allCrdsYaml());
-      return 0;
-    },
+  run() {
+    process.stdout.write(allCrdsYaml());
+    return 0;
   },
-  admission: { help: ADMISSION_USAGE, run: runAdmission },
+};
+
+const commands: Record<string, Command> = {
+  controller: service(CONTROLLER),
+  crd,
+  '--crd': crd,
+  admission: service(ADMISSION),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +50,10 @@ async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    console.log(versionLine());
+    return 0;
   }
   const command = commands[name];
   if (!command) {

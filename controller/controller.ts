@@ -13,6 +13,7 @@ import { KubeClient } from '../shared/kube/client.js';
 import { loadKubeConfig } from '../shared/kube/config.js';
 import type { Logger } from '../shared/log.js';
 import { DEFAULT_RUN_HISTORY } from '../shared/schemas/run-status.js';
+import { serveHealth } from '../shared/service/health.js';
 import { allCaches, type Caches, createCaches } from './caches.js';
 import type { ControllerContext } from './context.js';
 import { CrdGate } from './crd-gate.js';
@@ -23,7 +24,6 @@ import { type ControllerMetrics, controllerMetrics, observeCaches } from './metr
 import { WorkQueue } from './queue.js';
 import { reconcile } from './reconcile.js';
 import { ReferenceIndex } from './ref-index.js';
-import { createHealthApp, serveHealth } from './server.js';
 
 export const CONTROLLER_NAME = 'thurkube.thurbeen.eu/controller';
 
@@ -174,12 +174,13 @@ export async function startController(options: ControllerOptions, log: Logger): 
     problems.push(...crds.problems);
     return problems;
   };
-  const health = await serveHealth(
-    createHealthApp(metrics.registry, { problems: ready }),
-    options.metricsHost,
-    options.metricsPort,
-    options.reusePort,
-  );
+  const health = await serveHealth({
+    registry: metrics.registry,
+    notReady: ready,
+    host: options.metricsHost,
+    port: options.metricsPort,
+    reusePort: options.reusePort,
+  });
   log.info(
     {
       identity,

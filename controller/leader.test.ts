@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RESOURCES } from '../shared/kube/resources.js';
 import { createLogger } from '../shared/log.js';
 import { type Answer, FakeApi, type Received, statusAnswer } from '../test/fixtures/fake-api.js';
+import { gate, soon } from '../test/support/eventually.js';
 import { LeaderElector, type LeaderOptions } from './leader.js';
 import { WorkQueue } from './queue.js';
 
@@ -52,15 +53,6 @@ function elector(api: FakeApi, options: Partial<LeaderOptions> = {}) {
     ...options,
   });
   return { e, changes };
-}
-
-/** Waits for a condition reached asynchronously (the elector's loop). */
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
 }
 
 describe('LeaderElector', () => {
@@ -132,7 +124,7 @@ describe('LeaderElector', () => {
       .expect('PUT', LEASE, { answer: echo('9') });
     const { e, changes } = elector(api);
     const running = e.run(stop.signal);
-    await until('the elector to know it stands by', () => e.known);
+    await soon('the elector to know it stands by', () => e.known);
     expect([e.isLeader, e.holds(), changes]).toEqual([false, false, []]);
     await running;
     expect(changes).toEqual(['started', 'stopped']);
@@ -168,7 +160,7 @@ describe('LeaderElector', () => {
     });
     const { e, changes } = elector(api, { renewDeadlineMs: 30 });
     const running = e.run(stop.signal);
-    await until('stepping down', () => changes.includes('stopped'));
+    await soon('stepping down', () => changes.includes('stopped'));
     const renewed = api.received[1]?.at ?? 0;
     expect(performance.now() - renewed).toBeGreaterThanOrEqual(30);
     expect([e.isLeader, e.holds(), changes]).toEqual([false, false, ['started', 'stopped']]);
@@ -182,10 +174,10 @@ describe('LeaderElector', () => {
     const api = holdingItsLease();
     const { e, changes } = elector(api, { renewDeadlineMs: 40, retryPeriodMs: 60_000 });
     const running = e.run(stop.signal);
-    await until('leadership', () => changes.includes('started'));
+    await soon('leadership', () => changes.includes('started'));
     expect(e.holds()).toBe(true);
     // The loop sleeps a minute before its next renewal; the fence does not wait for it.
-    await until('the renew deadline to pass', () => !e.holds());
+    await soon('the renew deadline to pass', () => !e.holds());
     expect([e.isLeader, changes]).toEqual([true, ['started']]);
     api.expect('PUT', LEASE, { answer: echo('3') }); // the release on stop
     stop.abort();
@@ -203,10 +195,7 @@ describe('writes fenced by leadership', () => {
       .expect('POST', '/api/v1/namespaces/a/configmaps', { answer: { status: 201, body: {} } })
       .expect('PUT', LEASE, { answer: echo('3') }); // the release on stop
     const errors: string[] = [];
-    let resume = () => {};
-    const paused = new Promise<void>((resolve) => {
-      resume = resolve;
-    });
+    const inFlight = gate();
     const { e, changes } = elector(api, { renewDeadlineMs: 30, retryPeriodMs: 60_000 });
     const writer = api.client.fenced(() =>
       e.holds() ? undefined : 'this replica no longer holds the leader lease',
@@ -216,7 +205,7 @@ describe('writes fenced by leadership', () => {
     const queue = new WorkQueue({
       process: async () => {
         await writer.create(RESOURCES.configMaps, configMap('first'));
-        await paused; // leadership is lost while this reconcile is in flight
+        await inFlight.promise; // leadership is lost while this reconcile is in flight
         try {
           await writer.create(RESOURCES.configMaps, configMap('second'));
         } catch (error) {
@@ -229,13 +218,13 @@ describe('writes fenced by leadership', () => {
       onError: (_key, error) => errors.push(String((error as Error).message)),
     });
     const running = e.run(stop.signal);
-    await until('leadership', () => changes.includes('started'));
+    await soon('leadership', () => changes.includes('started'));
     queue.resume();
     queue.add('a/job');
-    await until('the first write', () => api.received.some((r) => r.method === 'POST'));
-    await until('leadership lost', () => !e.holds());
-    resume();
-    await until('the reconcile to fail', () => errors.length === 1);
+    await soon('the first write', () => api.received.some((r) => r.method === 'POST'));
+    await soon('leadership lost', () => !e.holds());
+    inFlight.open();
+    await soon('the reconcile to fail', () => errors.length === 1);
     expect(errors).toEqual([
       'POST /api/v1/namespaces/a/configmaps not sent: this replica no longer holds the leader lease',
     ]);

@@ -1,10 +1,18 @@
-/** `thurkube controller`: flags, logger, start, and a graceful stop on SIGTERM/SIGINT. */
-import { parseArgs } from 'node:util';
-import { messageOf } from '../shared/errors.js';
+/** `thurkube controller`: its flags and how it starts; the service shell does the rest. */
 import { ACCESS_KEY_SECRET } from '../shared/kube/access-key.js';
 import { podNamespace } from '../shared/kube/config.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../shared/log.js';
 import { DEFAULT_RUN_HISTORY, MAX_RUN_HISTORY } from '../shared/schemas/run-status.js';
+import {
+  bool,
+  hostPort,
+  logLevel,
+  positiveInt,
+  readFlags,
+  text,
+  wholeNumber,
+} from '../shared/service/flags.js';
+import { runService, type Service } from '../shared/service/run.js';
 import { type ControllerOptions, startController } from './controller.js';
 
 export const CONTROLLER_HELP = `Usage: thurkube controller [options]
@@ -30,91 +38,63 @@ Options:
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   -h, --help               this text`;
 
-export function parseControllerArgs(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): ControllerOptions & { logLevel: LogLevel } {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      kubeconfig: { type: 'string' },
-      namespace: { type: 'string' },
-      'leader-elect': { type: 'string', default: 'true' },
-      'lease-namespace': { type: 'string' },
-      'lease-name': { type: 'string', default: 'thurkube-controller' },
-      concurrency: { type: 'string', default: '32' },
-      'cluster-access': { type: 'string', default: 'true' },
-      'run-history': { type: 'string', default: String(DEFAULT_RUN_HISTORY) },
-      'metrics-bind': { type: 'string', default: '0.0.0.0:8080' },
-      'reuse-port': { type: 'boolean', default: false },
-      'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
-      'access-key-namespace': { type: 'string' },
-      'log-level': { type: 'string', default: 'info' },
-    },
+export type ControllerConfig = ControllerOptions & { logLevel: LogLevel };
+
+/** Parses the flags; `undefined` means --help was asked. Throws an Invalid error for bad flags. */
+export function parseControllerArgs(argv: string[], env: NodeJS.ProcessEnv): ControllerConfig | undefined {
+  const values = readFlags(argv, {
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
+    'leader-elect': { type: 'string', default: 'true' },
+    'lease-namespace': { type: 'string' },
+    'lease-name': { type: 'string', default: 'thurkube-controller' },
+    concurrency: { type: 'string', default: '32' },
+    'cluster-access': { type: 'string', default: 'true' },
+    'run-history': { type: 'string', default: String(DEFAULT_RUN_HISTORY) },
+    'metrics-bind': { type: 'string', default: '0.0.0.0:8080' },
+    'reuse-port': { type: 'boolean', default: false },
+    'access-key-secret': { type: 'string', default: ACCESS_KEY_SECRET },
+    'access-key-namespace': { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
   });
-  const bind = values['metrics-bind'] ?? '';
-  const match = /^(.*):(\d+)$/.exec(bind);
-  if (!match) throw new Error(`--metrics-bind: "${bind}" is not HOST:PORT`);
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new Error(`--concurrency: "${values.concurrency}" is not a positive whole number`);
-  const runHistory = Number(values['run-history']);
-  if (!Number.isInteger(runHistory) || runHistory < 1 || runHistory > MAX_RUN_HISTORY)
-    throw new Error(
-      `--run-history: "${values['run-history']}" is not a whole number from 1 to ${MAX_RUN_HISTORY}`,
-    );
-  const level = values['log-level'] as LogLevel;
-  if (!LOG_LEVELS.includes(level))
-    throw new Error(`--log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
-  const access = values['cluster-access'];
-  if (access !== 'true' && access !== 'false')
-    throw new Error(`--cluster-access: "${access}" is not true or false`);
-  const elect = values['leader-elect'];
-  if (elect !== 'true' && elect !== 'false')
-    throw new Error(`--leader-elect: "${elect}" is not true or false`);
-  const leaseNamespace = values['lease-namespace'] ?? podNamespace();
+  if (!values) return undefined;
+  const metrics = hostPort('metrics-bind', text(values, 'metrics-bind'));
+  const concurrency = positiveInt('concurrency', text(values, 'concurrency'));
+  const runHistory = wholeNumber('run-history', text(values, 'run-history'), 1, MAX_RUN_HISTORY);
+  const level = logLevel(text(values, 'log-level'));
+  const clusterAccess = bool('cluster-access', text(values, 'cluster-access'));
+  const leaderElect = bool('leader-elect', text(values, 'leader-elect'));
+  const leaseNamespace = text(values, 'lease-namespace') ?? podNamespace();
   return {
-    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
-    namespace: values.namespace,
-    leaderElect: elect === 'true',
+    kubeconfig: text(values, 'kubeconfig') ?? env.KUBECONFIG,
+    namespace: text(values, 'namespace'),
+    leaderElect,
     leaseNamespace,
-    leaseName: values['lease-name'] ?? 'thurkube-controller',
+    leaseName: text(values, 'lease-name') ?? 'thurkube-controller',
     concurrency,
-    clusterAccess: access === 'true',
+    clusterAccess,
     accessKeySecret: {
-      name: values['access-key-secret'] ?? ACCESS_KEY_SECRET,
-      namespace: values['access-key-namespace'] ?? leaseNamespace,
+      name: text(values, 'access-key-secret') ?? ACCESS_KEY_SECRET,
+      namespace: text(values, 'access-key-namespace') ?? leaseNamespace,
     },
     runHistory,
-    metricsHost: match[1] ?? '0.0.0.0',
-    metricsPort: Number(match[2]),
+    metricsHost: metrics.host,
+    metricsPort: metrics.port,
     reusePort: values['reuse-port'] === true,
     logLevel: level,
   };
 }
 
-export async function runController(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(CONTROLLER_HELP);
-    return 0;
-  }
-  let options: ReturnType<typeof parseControllerArgs>;
-  try {
-    options = parseControllerArgs(argv, process.env);
-  } catch (error) {
-    console.error(`thurkube controller: ${messageOf(error)}\n\n${CONTROLLER_HELP}`);
-    return 2;
-  }
-  const log = createLogger('controller', options.logLevel);
-  const controller = await startController(options, log);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      log.info({ signal }, 'stopping: finishing in-flight reconciles');
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
-  await controller.stop();
-  return 0;
-}
+export const CONTROLLER: Service<ControllerConfig> = {
+  name: 'controller',
+  usage: CONTROLLER_HELP,
+  parse: parseControllerArgs,
+  async start(config) {
+    const logger = createLogger('controller', config.logLevel);
+    const controller = await startController(config, logger);
+    return { logger, stop: () => controller.stop() };
+  },
+  stopping: 'stopping: finishing in-flight reconciles',
+};
+
+export const runController = (argv: string[]) => runService(CONTROLLER, argv);

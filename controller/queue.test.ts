@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../shared/backoff.js';
 import { ThurkubeError } from '../shared/errors.js';
+import { gate } from '../test/support/eventually.js';
 import type { Outcome } from './queue.js';
 import { WorkQueue } from './queue.js';
-
-/** A promise with its resolve function, to hold a worker until the test lets it go. */
-function gate<T = void>() {
-  let open: (value: T) => void = () => {};
-  const promise = new Promise<T>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
 
 /** Retries after 1, 2, 4, ... ms: the real policy's shape, fast and without jitter. */
 const fastBackoff = () => new Backoff(1, 100, () => 1);

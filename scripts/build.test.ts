@@ -43,6 +43,12 @@ describe('the compiled CLI', () => {
     expect(stdout.match(/^kind: CustomResourceDefinition$/gm)).toHaveLength(8);
   });
 
+  it('answers --crd as crd and --version with the package version (flags of the Rust original)', async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    expect((await node(['--crd'])).stdout).toBe(allCrdsYaml());
+    expect((await node(['--version'])).stdout).toBe(`thurkube ${pkg.version}\n`);
+  });
+
   it('knows the controller and admission commands', async () => {
     const top = await node(['--help']);
     expect(top.stdout).toMatch(/^ {2}controller /m);

@@ -63,6 +63,22 @@ const age: PrinterColumn = {
   description: 'Time since the object was created.',
 };
 
+/** A column showing one string field of the object. */
+const textColumn = (name: string, jsonPath: string, description: string): PrinterColumn => ({
+  name,
+  type: 'string',
+  jsonPath,
+  description,
+});
+
+/** A kind that AgentJobs refer to: its own columns, then Age. */
+const referenced = (
+  kind: KindName,
+  description: string,
+  spec: v.GenericSchema,
+  columns: PrinterColumn[] = [],
+): KindDefinition => ({ kind, description, spec, printerColumns: [...columns, age] });
+
 export const KINDS: Record<KindName, KindDefinition> = {
   AgentJob: {
     kind: 'AgentJob',
@@ -122,68 +138,47 @@ export const KINDS: Record<KindName, KindDefinition> = {
     ],
     rootRules: AGENTJOB_NAME_RULES,
   },
-  AgentRuntime: {
-    kind: 'AgentRuntime',
-    description: 'A container image that runs agents, with the paths where it reads config and keeps data.',
-    spec: AgentRuntimeSpec,
-    printerColumns: [
-      { name: 'Image', type: 'string', jsonPath: '.spec.image', description: 'Container image.' },
-      age,
+  AgentRuntime: referenced(
+    'AgentRuntime',
+    'A container image that runs agents, with the paths where it reads config and keeps data.',
+    AgentRuntimeSpec,
+    [textColumn('Image', '.spec.image', 'Container image.')],
+  ),
+  AgentAuth: referenced('AgentAuth', 'Names the Secret key that holds an agent auth token.', AgentAuthSpec, [
+    textColumn('Secret', '.spec.secretRef.name', 'Secret name.'),
+    textColumn('Key', '.spec.secretRef.key', 'Key in the Secret.'),
+  ]),
+  AgentRole: referenced('AgentRole', 'The tools an agent may use.', AgentRoleSpec),
+  AgentSkill: referenced(
+    'AgentSkill',
+    'A reusable agent skill kept in a GitHub repository.',
+    AgentSkillSpec,
+    [
+      textColumn('Repo', '.spec.repo', 'owner/repo.'),
+      textColumn('Skill', '.spec.name', 'Skill directory.'),
+      textColumn('Ref', '.spec.ref', 'Branch, tag or commit.'),
     ],
-  },
-  AgentAuth: {
-    kind: 'AgentAuth',
-    description: 'Names the Secret key that holds an agent auth token.',
-    spec: AgentAuthSpec,
-    printerColumns: [
-      { name: 'Secret', type: 'string', jsonPath: '.spec.secretRef.name', description: 'Secret name.' },
-      { name: 'Key', type: 'string', jsonPath: '.spec.secretRef.key', description: 'Key in the Secret.' },
-      age,
+  ),
+  McpServer: referenced(
+    'McpServer',
+    'An MCP server an agent may use: a local command or a remote URL.',
+    McpServerSpec,
+    [
+      textColumn('Command', '.spec.command', 'Local command.'),
+      textColumn('URL', '.spec.url', 'Remote address.'),
     ],
-  },
-  AgentRole: {
-    kind: 'AgentRole',
-    description: 'The tools an agent may use.',
-    spec: AgentRoleSpec,
-    printerColumns: [age],
-  },
-  AgentSkill: {
-    kind: 'AgentSkill',
-    description: 'A reusable agent skill kept in a GitHub repository.',
-    spec: AgentSkillSpec,
-    printerColumns: [
-      { name: 'Repo', type: 'string', jsonPath: '.spec.repo', description: 'owner/repo.' },
-      { name: 'Skill', type: 'string', jsonPath: '.spec.name', description: 'Skill directory.' },
-      { name: 'Ref', type: 'string', jsonPath: '.spec.ref', description: 'Branch, tag or commit.' },
-      age,
-    ],
-  },
-  McpServer: {
-    kind: 'McpServer',
-    description: 'An MCP server an agent may use: a local command or a remote URL.',
-    spec: McpServerSpec,
-    printerColumns: [
-      { name: 'Command', type: 'string', jsonPath: '.spec.command', description: 'Local command.' },
-      { name: 'URL', type: 'string', jsonPath: '.spec.url', description: 'Remote address.' },
-      age,
-    ],
-  },
-  Repository: {
-    kind: 'Repository',
-    description: 'A GitHub repository an agent works on, and optionally the token to reach it.',
-    spec: RepositorySpec,
-    printerColumns: [
-      { name: 'Owner', type: 'string', jsonPath: '.spec.owner', description: 'Owner.' },
-      { name: 'Repo', type: 'string', jsonPath: '.spec.name', description: 'Repository name.' },
-      age,
-    ],
-  },
-  ClusterAccess: {
-    kind: 'ClusterAccess',
-    description: 'Kubernetes RBAC rules granted to the agents that refer to it.',
-    spec: ClusterAccessSpec,
-    printerColumns: [age],
-  },
+  ),
+  Repository: referenced(
+    'Repository',
+    'A GitHub repository an agent works on, and optionally the token to reach it.',
+    RepositorySpec,
+    [textColumn('Owner', '.spec.owner', 'Owner.'), textColumn('Repo', '.spec.name', 'Repository name.')],
+  ),
+  ClusterAccess: referenced(
+    'ClusterAccess',
+    'Kubernetes RBAC rules granted to the agents that refer to it.',
+    ClusterAccessSpec,
+  ),
 };
 
 export const kindNames = (kind: KindName) => NAMES[kind];

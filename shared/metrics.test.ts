@@ -47,4 +47,27 @@ describe('the Prometheus text a registry renders', () => {
     expiry = 1_900_000_000;
     expect(registry.render()).toContain('\nexpiry_seconds 1900000000\n');
   });
+
+  it('declares the process metrics with their Prometheus types (CPU seconds are a counter)', () => {
+    const text = new Registry().withProcessMetrics().render();
+    expect(text).toContain('# TYPE process_cpu_seconds_total counter\n');
+    expect(text).toContain('# TYPE process_resident_memory_bytes gauge\n');
+    expect(text).toContain('# TYPE process_start_time_seconds gauge\n');
+    expect(text).toMatch(/\nprocess_cpu_seconds_total \d+(\.\d+)?\n/);
+  });
+
+  it('keeps one series per set of labels however the labels object was built', () => {
+    const registry = new Registry();
+    const h = registry.histogram('d_seconds', 'Durations.', [0.1]);
+    h.observe({ a: 'x', b: 'y' }, 0.05);
+    h.observe({ b: 'y', a: 'x' }, 0.5);
+    h.observe({ a: 'x', b: 'z' }, 0.05);
+    const lines = registry.render().split('\n');
+    expect(lines.filter((l) => l.startsWith('d_seconds_count'))).toEqual([
+      'd_seconds_count{a="x",b="y"} 2',
+      'd_seconds_count{a="x",b="z"} 1',
+    ]);
+    expect(lines).toContain('d_seconds_bucket{a="x",b="y",le="0.1"} 1');
+    expect(lines).toContain('d_seconds_bucket{a="x",b="y",le="+Inf"} 2');
+  });
 });

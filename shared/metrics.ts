@@ -10,11 +10,30 @@ const escapeValue = (value: string) =>
     ? value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')
     : value;
 
-const labelKey = (labels: Labels) => {
+/** The series a set of labels names, as written in the text format: sorted, escaped. */
+const renderedKey = (labels: Labels) => {
   const keys = Object.keys(labels);
   if (keys.length > 1) keys.sort();
   let key = '';
   for (const k of keys) key += `${key ? ',' : ''}${k}="${escapeValue(String(labels[k]))}"`;
+  return key;
+};
+
+/**
+ * The same, remembered by the labels as given: an observation on the hot path (every admission
+ * review) then costs one string and one map lookup instead of a sort and an escape. Label values
+ * here come from small fixed sets (kinds, verbs, codes); the bound only guards against a mistake.
+ */
+const keyCache = new Map<string, string>();
+const labelKey = (labels: Labels) => {
+  let given = '';
+  for (const k in labels) given += `${k}\u0000${labels[k]}\u0001`;
+  let key = keyCache.get(given);
+  if (key === undefined) {
+    key = renderedKey(labels);
+    if (keyCache.size >= 10_000) keyCache.clear();
+    keyCache.set(given, key);
+  }
   return key;
 };
 
@@ -85,8 +104,9 @@ export class Histogram implements Metric {
       s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.series.set(key, s);
     }
-    for (let i = 0; i < this.buckets.length; i++)
-      if (seconds <= (this.buckets[i] ?? 0)) s.counts[i] = (s.counts[i] ?? 0) + 1;
+    // Only the first bucket that holds it counts here; render() adds them up (cumulative `le`).
+    const i = this.buckets.findIndex((b) => seconds <= b);
+    if (i >= 0) s.counts[i] = (s.counts[i] ?? 0) + 1;
     s.sum += seconds;
     s.count += 1;
   }
@@ -94,8 +114,10 @@ export class Histogram implements Metric {
     const out: string[] = [];
     for (const [k, s] of this.series) {
       const sep = k ? `${k},` : '';
+      let below = 0;
       this.buckets.forEach((b, i) => {
-        out.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`);
+        below += s.counts[i] ?? 0;
+        out.push(`${this.name}_bucket{${sep}le="${b}"} ${below}`);
       });
       out.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
       out.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
@@ -133,7 +155,7 @@ export class Registry {
     rss.set({}, () => process.memoryUsage().rss);
     const heap = this.gauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.');
     heap.set({}, () => process.memoryUsage().heapUsed);
-    const cpu = this.gauge('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.');
+    const cpu = this.counterFunc('process_cpu_seconds_total', 'User and system CPU time spent, in seconds.');
     cpu.set({}, () => {
       const u = process.cpuUsage();
       return (u.user + u.system) / 1e6;

@@ -70,8 +70,8 @@ const THROTTLE_RETRIES = 5;
 const MAX_RETRY_AFTER_MS = 30_000;
 
 /**
- * How long the API server asks us to wait (Retry-After: seconds, or an HTTP date); a second when
- * it does not say, as client-go's throttling default.
+ * How long the API server asks us to wait (Retry-After: seconds, or an HTTP date). Its priority
+ * and fairness always says; a second when it does not (client-go would not retry at all then).
  */
 export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number {
   const text = Array.isArray(value) ? value[0] : value;

@@ -9,68 +9,49 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-const core = (plural: string, kind: string, namespaced = true): ResourceType => ({
-  group: '',
+/** A resource type of API group `group` (version v1; `''` is the core group). */
+const v1 = (group: string, plural: string, kind: string, namespaced = true): ResourceType => ({
+  group,
   version: 'v1',
   plural,
   kind,
   namespaced,
 });
+const CLUSTER = false;
 
 export const RESOURCES = {
-  configMaps: core('configmaps', 'ConfigMap'),
-  secrets: core('secrets', 'Secret'),
-  serviceAccounts: core('serviceaccounts', 'ServiceAccount'),
-  persistentVolumeClaims: core('persistentvolumeclaims', 'PersistentVolumeClaim'),
-  namespaces: core('namespaces', 'Namespace', false),
-  pods: core('pods', 'Pod'),
-  resourceQuotas: core('resourcequotas', 'ResourceQuota'),
-  jobs: { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true },
-  cronJobs: { group: 'batch', version: 'v1', plural: 'cronjobs', kind: 'CronJob', namespaced: true },
-  clusterRoles: {
-    group: 'rbac.authorization.k8s.io',
-    version: 'v1',
-    plural: 'clusterroles',
-    kind: 'ClusterRole',
-    namespaced: false,
-  },
-  clusterRoleBindings: {
-    group: 'rbac.authorization.k8s.io',
-    version: 'v1',
-    plural: 'clusterrolebindings',
-    kind: 'ClusterRoleBinding',
-    namespaced: false,
-  },
-  customResourceDefinitions: {
-    group: 'apiextensions.k8s.io',
-    version: 'v1',
-    plural: 'customresourcedefinitions',
-    kind: 'CustomResourceDefinition',
-    namespaced: false,
-  },
-  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
-  events: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
-  mutatingWebhookConfigurations: {
-    group: 'admissionregistration.k8s.io',
-    version: 'v1',
-    plural: 'mutatingwebhookconfigurations',
-    kind: 'MutatingWebhookConfiguration',
-    namespaced: false,
-  },
-  validatingWebhookConfigurations: {
-    group: 'admissionregistration.k8s.io',
-    version: 'v1',
-    plural: 'validatingwebhookconfigurations',
-    kind: 'ValidatingWebhookConfiguration',
-    namespaced: false,
-  },
-  subjectAccessReviews: {
-    group: 'authorization.k8s.io',
-    version: 'v1',
-    plural: 'subjectaccessreviews',
-    kind: 'SubjectAccessReview',
-    namespaced: false,
-  },
+  configMaps: v1('', 'configmaps', 'ConfigMap'),
+  secrets: v1('', 'secrets', 'Secret'),
+  serviceAccounts: v1('', 'serviceaccounts', 'ServiceAccount'),
+  persistentVolumeClaims: v1('', 'persistentvolumeclaims', 'PersistentVolumeClaim'),
+  namespaces: v1('', 'namespaces', 'Namespace', CLUSTER),
+  pods: v1('', 'pods', 'Pod'),
+  resourceQuotas: v1('', 'resourcequotas', 'ResourceQuota'),
+  jobs: v1('batch', 'jobs', 'Job'),
+  cronJobs: v1('batch', 'cronjobs', 'CronJob'),
+  clusterRoles: v1('rbac.authorization.k8s.io', 'clusterroles', 'ClusterRole', CLUSTER),
+  clusterRoleBindings: v1('rbac.authorization.k8s.io', 'clusterrolebindings', 'ClusterRoleBinding', CLUSTER),
+  customResourceDefinitions: v1(
+    'apiextensions.k8s.io',
+    'customresourcedefinitions',
+    'CustomResourceDefinition',
+    CLUSTER,
+  ),
+  leases: v1('coordination.k8s.io', 'leases', 'Lease'),
+  events: v1('events.k8s.io', 'events', 'Event'),
+  mutatingWebhookConfigurations: v1(
+    'admissionregistration.k8s.io',
+    'mutatingwebhookconfigurations',
+    'MutatingWebhookConfiguration',
+    CLUSTER,
+  ),
+  validatingWebhookConfigurations: v1(
+    'admissionregistration.k8s.io',
+    'validatingwebhookconfigurations',
+    'ValidatingWebhookConfiguration',
+    CLUSTER,
+  ),
+  subjectAccessReviews: v1('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview', CLUSTER),
 } satisfies Record<string, ResourceType>;
 
 export function ourResource(kind: KindName): ResourceType {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Chunk, errorEvent, FakeApi, statusAnswer } from '../../test/fixtures/fake-api.js';
+import { soon } from '../../test/support/eventually.js';
 import { Backoff } from '../backoff.js';
 import type { KubeObject } from './client.js';
 import { RESOURCES } from './resources.js';
@@ -53,15 +54,6 @@ afterEach(async () => {
   for (const stop of running$.splice(0)) await stop();
 });
 
-/** Waits for a condition the cache reaches asynchronously (events arrive after the request). */
-async function until(what: string, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 const watchFrom = (rv: string) => ({
   query: { watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true' },
 });
@@ -85,7 +77,7 @@ describe('WatchCache against a scripted API', () => {
       });
     const { cache, events, stop } = start(api, { pageSize: 2 });
     await api.done();
-    await until('six events', () => events.length === 6);
+    await soon('six events', () => events.length === 6);
     expect(events).toEqual([
       'ADDED j1@1',
       'ADDED j2@2',
@@ -148,6 +140,31 @@ describe('WatchCache against a scripted API', () => {
     await stop();
   });
 
+  it('waits a backoff before listing again when a watch is too old right after a fresh list', async () => {
+    const delays: number[] = [];
+    const backoff = new Backoff(1, 4, () => 1);
+    const next = backoff.next.bind(backoff);
+    backoff.next = () => {
+      delays.push(next());
+      return delays.at(-1) ?? 0;
+    };
+    const gone = errorEvent(410, 'Expired', 'too old resource version');
+    const api = new FakeApi()
+      .expect('GET', PATH, { answer: list('10', []) })
+      // A watch that saw events, then got too old: relisted at once.
+      .expect('GET', PATH, { ...watchFrom('10'), answer: watch(bookmark('11'), gone) })
+      .expect('GET', PATH, { query: { limit: '500' }, answer: list('20', []) })
+      // Too old again with nothing in between: a backoff first.
+      .expect('GET', PATH, { ...watchFrom('20'), answer: watch(gone) })
+      .expect('GET', PATH, { query: { limit: '500' }, answer: list('30', []) })
+      .expect('GET', PATH, { ...watchFrom('30'), answer: watch({ hold: true }) });
+    const { cache, stop } = start(api, { backoff });
+    await api.done();
+    expect(delays).toEqual([1]);
+    expect(cache.health).toMatchObject({ relists: 2, restarts: 0 });
+    await stop();
+  });
+
   it('hands the old object along with a MODIFIED event, and never goes back to an older version', async () => {
     const api = new FakeApi()
       .expect('GET', PATH, { answer: list('10', [job('j1', '5', 'before')]) })
@@ -165,7 +182,7 @@ describe('WatchCache against a scripted API', () => {
     cache.on((e) => seen.push(e));
     await api.done();
     // The marker comes after the stale event: once it is here, the stale one was read and dropped.
-    await until('the marker', () => seen.some((e) => e.object.metadata?.name === 'marker'));
+    await soon('the marker', () => seen.some((e) => e.object.metadata?.name === 'marker'));
     expect(
       seen.map((e) => [e.type, e.old?.metadata?.labels?.owner, e.object.metadata?.labels?.owner]),
     ).toEqual([

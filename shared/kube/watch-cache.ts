@@ -74,6 +74,8 @@ export class WatchCache<T extends KubeObject> {
   private readonly indexers = new Map<string, (object: T) => string[]>();
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private resourceVersion = '';
+  /** Watch events (bookmarks included) since the last list. */
+  private eventsSinceList = 0;
   private readonly handlers: ((event: CacheEvent<T>) => void)[] = [];
   private readonly syncWaiters: (() => void)[] = [];
   readonly health: CacheHealth = { synced: false, relists: 0, restarts: 0 };
@@ -99,6 +101,11 @@ export class WatchCache<T extends KubeObject> {
 
   get size(): number {
     return this.store.size;
+  }
+
+  /** The resource this cache lists and watches. */
+  get type(): ResourceType {
+    return this.options.type;
   }
 
   /**
@@ -192,6 +199,9 @@ export class WatchCache<T extends KubeObject> {
         // Only a watch can be too old; a list that fails is retried like any other error.
         if (!needList && isGone(error)) {
           needList = true;
+          // Too old already, right after a fresh list: wait before listing everything again, so a
+          // confused server is not flooded with lists.
+          if (this.eventsSinceList === 0) await sleep(backoff.next(), signal);
           continue;
         }
         this.health.restarts += 1;
@@ -242,6 +252,7 @@ export class WatchCache<T extends KubeObject> {
     for (const index of this.indexes.values()) index.clear();
     for (const [key, object] of fresh) this.put(key, object);
     this.resourceVersion = version;
+    this.eventsSinceList = 0;
     if (this.health.synced) this.health.relists += 1;
     for (const [key, object] of fresh) {
       const old = previous.get(key);
@@ -300,6 +311,7 @@ export class WatchCache<T extends KubeObject> {
 
   private onWatchEvent(event: { type: string; object: T }): void {
     this.health.lastEventAt = Date.now();
+    if (event.type !== 'ERROR') this.eventsSinceList += 1;
     const object = event.object;
     if (event.type === 'ERROR') {
       const status = object as unknown as { code?: number; message?: string };

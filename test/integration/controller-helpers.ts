@@ -3,7 +3,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { type RunningController, startController } from '../../controller/controller.js';
 import { installCrds } from '../../dev/cluster/crds.js';
-import { GROUP, type KindName, NAMES, VERSION } from '../../shared/api.js';
+import { GROUP, KIND_NAMES, NAMES, VERSION } from '../../shared/api.js';
 import { authorizationTime, signAuthorization, specDigest } from '../../shared/authorization.js';
 import { DEFAULT_ACCESS_KEY, loadAccessKey } from '../../shared/kube/access-key.js';
 import { KubeClient, type KubeObject } from '../../shared/kube/client.js';
@@ -91,16 +91,9 @@ export async function applyReferences(cluster: Cluster, namespace: string): Prom
     metadata: { name: 'claude-oauth' },
     stringData: { token: 'not-a-real-token' },
   });
-  const kinds: KindName[] = [
-    'AgentRuntime',
-    'AgentAuth',
-    'AgentRole',
-    'AgentSkill',
-    'McpServer',
-    'Repository',
-    'ClusterAccess',
-  ];
-  for (const kind of kinds) await applyManifest(cluster, namespace, example(kind, 'full'));
+  // Every referenced kind, in the order of KIND_NAMES (runtimes first).
+  for (const kind of KIND_NAMES.filter((k) => k !== 'AgentJob'))
+    await applyManifest(cluster, namespace, example(kind, 'full'));
   await applyManifest(cluster, namespace, example('AgentRole', 'minimal'));
   await applyManifest(cluster, namespace, example('McpServer', 'minimal'));
 }

@@ -5,7 +5,8 @@ import type { Binaries } from '../../dev/cluster/binaries.js';
 import { clientsFor, kubeConfigFrom } from '../../dev/cluster/client.js';
 import { waitForServiceAccount } from '../../dev/cluster/cluster.js';
 import { run } from '../../dev/cluster/run.js';
-import { sleep } from '../../shared/time.js';
+
+export { eventually } from './eventually.js';
 
 /** The cluster of this test run (vitest globalSetup). */
 export function testCluster() {
@@ -40,27 +41,4 @@ export function clusterFrom(kubeconfig: string, binaries: Binaries) {
   }
 
   return { kubeconfig, binaries, ...clients, kubectl, helm, newNamespace, deleteNamespaces };
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails with `what`. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
-  );
 }

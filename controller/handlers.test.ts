@@ -1,0 +1,143 @@
+/**
+ * Which AgentJobs a watch event wakes, through the controller's real caches running against a
+ * scripted API: the lists and watches are served in the background, and each watch releases its
+ * events when the test opens a gate, so the phases below do not race each other.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../shared/kube/client.js';
+import { resourcePath } from '../shared/kube/resources.js';
+import { type Chunk, FakeApi } from '../test/fixtures/fake-api.js';
+import { gate, soon } from '../test/support/eventually.js';
+import { allCaches, createCaches } from './caches.js';
+import { wireHandlers } from './handlers.js';
+import { ReferenceIndex } from './ref-index.js';
+
+const NS = 'agents';
+const API = '/apis/thurkube.thurbeen.eu/v1alpha1';
+
+const agentJob = (name: string, roleRef: string, extra: { rv?: string; generation?: number } = {}) => ({
+  apiVersion: 'thurkube.thurbeen.eu/v1alpha1',
+  kind: 'AgentJob',
+  metadata: {
+    namespace: NS,
+    name,
+    uid: `uid-${name}`,
+    generation: extra.generation ?? 1,
+    resourceVersion: extra.rv ?? '1',
+  },
+  spec: { runtimeRef: 'rt', authRef: 'auth', roleRef, prompt: 'p' },
+});
+const role = (name: string, rv: string, allowedTools: string[], labels?: Record<string, string>) => ({
+  apiVersion: 'thurkube.thurbeen.eu/v1alpha1',
+  kind: 'AgentRole',
+  metadata: { namespace: NS, name, resourceVersion: rv, labels },
+  spec: { allowedTools },
+});
+const job = (name: string, owner: string, rv: string) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: {
+    namespace: NS,
+    name,
+    resourceVersion: rv,
+    labels: {
+      'app.kubernetes.io/managed-by': 'thurkube',
+      'thurkube.thurbeen.eu/agentjob': owner,
+      'thurkube.thurbeen.eu/agentjob-namespace': NS,
+    },
+  },
+  spec: {},
+});
+const event = (type: string, object: KubeObject) => ({ type, object });
+const withAnnotation = (o: ReturnType<typeof agentJob>, key: string, value: string) => ({
+  ...o,
+  metadata: { ...o.metadata, annotations: { [key]: value } },
+});
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+describe('controller handlers', () => {
+  it('wake the users of an edited reference, the AgentJob of a changed child, and nobody for status or metadata', async () => {
+    const [roles, agentJobs, jobs] = [gate(), gate(), gate()];
+    const watches: Record<string, Chunk[]> = {
+      [`${API}/agentroles`]: [
+        { until: roles.promise },
+        event('MODIFIED', role('r2', '21', ['Read'], { team: 'x' })), // metadata only
+        event('MODIFIED', role('r1', '22', ['Read', 'Edit'])),
+        event('ADDED', role('missing', '23', ['Read'])), // d waits for it
+        { hold: true },
+      ],
+      [`${API}/agentjobs`]: [
+        { until: agentJobs.promise },
+        event('MODIFIED', agentJob('c', 'r2', { rv: '31' })), // a status write: same generation
+        event(
+          'MODIFIED',
+          withAnnotation(agentJob('c', 'r2', { rv: '32' }), 'thurkube.thurbeen.eu/run-now', '1'),
+        ),
+        { hold: true },
+      ],
+      '/apis/batch/v1/jobs': [
+        { until: jobs.promise },
+        event('ADDED', job('ghost-0123456789abcdef', 'ghost', '41')), // no such AgentJob
+        event('ADDED', job('a-0123456789abcdef', 'a', '42')),
+        { hold: true },
+      ],
+    };
+    const lists: Record<string, KubeObject[]> = {
+      [`${API}/agentjobs`]: [
+        agentJob('a', 'r1'),
+        agentJob('b', 'r1'),
+        agentJob('c', 'r2'),
+        agentJob('d', 'missing'),
+      ],
+      [`${API}/agentroles`]: [role('r1', '11', ['Read']), role('r2', '12', ['Read'])],
+    };
+    const api = new FakeApi();
+    const caches = createCaches(api.client, () => {});
+    for (const cache of allCaches(caches)) {
+      const path = resourcePath(cache.type);
+      api.serve('GET', path, {
+        query: { watch: '1' },
+        answer: { chunks: watches[path] ?? [{ hold: true }] },
+      });
+      api.serve('GET', path, {
+        answer: { body: { metadata: { resourceVersion: '10' }, items: lists[path] ?? [] } },
+      });
+    }
+    const woken: string[] = [];
+    wireHandlers(caches, new ReferenceIndex(), (key) => woken.push(key));
+    const abort = new AbortController();
+    const running = allCaches(caches).map((c) => c.run(abort.signal));
+    stops.push(async () => {
+      abort.abort();
+      await Promise.all(running);
+    });
+
+    await Promise.all(allCaches(caches).map((c) => c.waitForSync()));
+    // Every AgentJob, from its own list; the roles' list may wake their users again (the queue
+    // deduplicates), depending on which cache synced first.
+    expect([...new Set(woken)].sort()).toEqual(['agents/a', 'agents/b', 'agents/c', 'agents/d']);
+
+    woken.length = 0;
+    roles.open();
+    await soon('d to be woken by its role appearing', () => woken.includes('agents/d'));
+    expect(woken.sort()).toEqual(['agents/a', 'agents/b', 'agents/d']);
+
+    woken.length = 0;
+    agentJobs.open();
+    await soon(
+      'both events of c read',
+      () => caches.agentJobs.get(NS, 'c')?.metadata?.resourceVersion === '32',
+    );
+    expect(woken).toEqual(['agents/c']);
+
+    woken.length = 0;
+    jobs.open();
+    await soon('both Jobs read', () => caches.jobs.get(NS, 'a-0123456789abcdef') !== undefined);
+    expect(woken).toEqual(['agents/a']);
+    api.verify();
+  });
+});
