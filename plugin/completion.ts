@@ -18,6 +18,7 @@ const DEFAULT_COMPLETION = 0;
 export const VERB_SUMMARIES: Record<string, string> = {
   run: 'start a run now; --wait follows it to its end',
   logs: 'the agent log of the latest run',
+  history: 'the runs, newest first',
   why: 'what explains the phase, on one screen',
   crd: 'print the thurkube CRDs',
 };
@@ -25,12 +26,13 @@ export const VERB_SUMMARIES: Record<string, string> = {
 const GLOBAL_FLAGS = ['--kubeconfig', '--context', '--namespace', '--all-namespaces', '--help'];
 const VERB_FLAGS: Record<string, string[]> = {
   run: ['--wait', '--timeout'],
-  logs: ['--follow', '--tail', '--timestamps'],
+  logs: ['--run', '--follow', '--tail', '--timestamps'],
+  history: [],
   why: [],
   crd: [],
 };
 /** Verbs whose first argument is an AgentJob name. */
-const NAMED = new Set(['run', 'logs', 'why']);
+const NAMED = new Set(['run', 'logs', 'history', 'why']);
 
 export async function complete(words: string[], env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const partial = words.at(-1) ?? '';

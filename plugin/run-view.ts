@@ -1,155 +1,59 @@
 /**
- * One run as a person asks about it (where is it, how did it end, why), read from its Job and its
- * pods: a pure function, so that `run --wait`, `logs` and `why` say the same thing.
+ * One run as the plugin shows it: the controller's own record of it (controller/run-record.ts,
+ * pure), made from its Job and pods while they exist, else the record status.runs kept; and the
+ * controller's words for it (runMessage), so `run --wait`, `logs`, `why` and `history` say what
+ * `kubectl get aj` and the events say.
  */
-import type { Job, Pod } from './agentjobs.js';
-
-export type RunResult = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Stopped';
+import { latestPod } from '../controller/pods.js';
+import { observeRun, triggerOf } from '../controller/run-record.js';
+import { runMessage } from '../controller/run-status.js';
+import { withDuration } from '../controller/runs.js';
+import { FINISHED_RESULTS, type Run } from '../shared/schemas/run.js';
+import { humanDuration, secondsIso } from '../shared/time.js';
+import type { AgentJob, Job, Pod } from './agentjobs.js';
 
 export interface RunView {
-  job: string;
-  result: RunResult;
-  finished: boolean;
-  /** The pod of its last attempt. */
+  run: Run;
+  /** The pod of its last attempt, while it exists. */
   pod?: string;
-  startTime?: string;
-  completionTime?: string;
-  exitCode?: number;
-  /** One word: Completed, Error, OOMKilled, DeadlineExceeded, ImagePullBackOff, Unschedulable... */
-  reason?: string;
-  /** Why, in the words of whoever knows: the agent's termination message, the kubelet, the Job. */
-  message?: string;
+  finished: boolean;
 }
 
-const AGENT_CONTAINER = 'agent';
-
-const condition = (job: Job, type: string) =>
-  job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
-
-/** The first line that says something, cut to fit a terminal line of a table or a message. */
-export function oneLine(text: string | undefined, max = 240): string | undefined {
-  const line = text
-    ?.split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .pop();
-  if (!line) return undefined;
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+/** The run of `job` now; `recorded` is its entry in status.runs, for what only the record knows. */
+export function runView(aj: AgentJob, job: Job, pods: Pod[], recorded?: Run, now = new Date()): RunView {
+  const observed = observeRun(job, pods, {
+    trigger: recorded?.trigger ?? triggerOf(job, false),
+    timeoutSeconds: aj.spec.timeoutSeconds,
+    now: secondsIso(now) ?? now.toISOString(),
+  });
+  const run = withDuration({ ...observed, startTime: observed.startTime ?? recorded?.startTime });
+  // Its container ended and the Job has not said so yet: still running for a moment, not "not
+  // started" as the record has it until the Job's condition arrives.
+  if (run.result === 'Pending' && run.exitCode !== undefined) run.result = 'Running';
+  return { run, pod: latestPod(pods)?.metadata?.name, finished: FINISHED_RESULTS.includes(run.result) };
 }
 
-function podState(pod: Pod): Pick<RunView, 'result' | 'exitCode' | 'reason' | 'message'> {
-  const status =
-    pod.status?.containerStatuses?.find((c) => c.name === AGENT_CONTAINER) ??
-    pod.status?.containerStatuses?.[0];
-  const terminated = status?.state?.terminated;
-  if (terminated)
-    return {
-      result: terminated.exitCode === 0 ? 'Succeeded' : 'Failed',
-      exitCode: terminated.exitCode,
-      reason: terminated.reason,
-      message: oneLine(terminated.message),
-    };
-  if (status?.state?.running) return { result: 'Running' };
-  const waiting = status?.state?.waiting;
-  if (waiting?.reason)
-    return { result: 'Pending', reason: waiting.reason, message: oneLine(waiting.message) };
-  const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
-  if (unscheduled)
-    return {
-      result: 'Pending',
-      reason: unscheduled.reason ?? 'Unschedulable',
-      message: oneLine(unscheduled.message),
-    };
-  return { result: pod.status?.phase === 'Running' ? 'Running' : 'Pending', reason: pod.status?.phase };
-}
+/** A run known only from status.runs (its Job is gone). */
+export const recordedView = (run: Run): RunView => ({ run, finished: FINISHED_RESULTS.includes(run.result) });
 
-export function runView(job: Job, pods: Pod[]): RunView {
-  const name = job.metadata?.name ?? '';
-  const pod = pods[0];
-  const view: RunView = {
-    job: name,
-    result: 'Pending',
-    finished: false,
-    pod: pod?.metadata?.name,
-    startTime: job.status?.startTime as string | undefined,
-  };
-  const fromPod = pod ? podState(pod) : { result: 'Pending' as const, reason: 'NoPod' };
-  const succeeded = condition(job, 'Complete') ?? condition(job, 'SuccessCriteriaMet');
-  const failed = condition(job, 'Failed') ?? condition(job, 'FailureTarget');
-  if (succeeded) {
-    return {
-      ...view,
-      ...fromPod,
-      result: 'Succeeded',
-      finished: true,
-      completionTime: (job.status?.completionTime ?? succeeded.lastTransitionTime) as string | undefined,
-    };
+/** One line for a person: `run N-now-3e23e failed: exit code 1 (Error): FATAL: ...`. */
+export function describeRun(view: RunView, now = Date.now()): string {
+  const { run } = view;
+  const said = runMessage(run);
+  if (said) return said;
+  if (run.result === 'Running') {
+    const since = Date.parse(run.startTime ?? '');
+    const took = Number.isFinite(since) ? ` for ${humanDuration((now - since) / 1000)}` : '';
+    return `run ${run.jobName} running${took}${view.pod ? ` (pod ${view.pod})` : ''}`;
   }
-  if (failed) {
-    // The Job's own reason when it stopped the pod (DeadlineExceeded), else how the agent ended.
-    const byJob = failed.reason === 'DeadlineExceeded' || fromPod.result !== 'Failed';
-    return {
-      ...view,
-      ...fromPod,
-      result: 'Failed',
-      finished: true,
-      completionTime: failed.lastTransitionTime as string | undefined,
-      reason: byJob ? failed.reason : fromPod.reason,
-      message: byJob ? (oneLine(failed.message) ?? fromPod.message) : fromPod.message,
-    };
-  }
-  if (job.spec?.suspend)
-    return { ...view, result: 'Stopped', reason: 'Suspended', message: 'its AgentJob is suspended' };
-  // A pod that ended before its Job says so: the run is still in progress until the Job agrees.
-  if (fromPod.result === 'Succeeded' || fromPod.result === 'Failed') return { ...view, result: 'Running' };
-  return { ...view, ...fromPod };
+  return `run ${run.jobName} has not started${run.reason ? `: ${run.reason}` : ''}`;
 }
 
-/** `4m12s` between two timestamps (or until now). */
-export function elapsed(
-  from: string | undefined,
-  to: string | undefined,
-  now = Date.now(),
-): number | undefined {
-  const start = Date.parse(from ?? '');
-  if (!Number.isFinite(start)) return undefined;
-  const end = to ? Date.parse(to) : now;
-  return Number.isFinite(end) ? Math.max(0, (end - start) / 1000) : undefined;
-}
-
-/** One line for a person: `run N-now-3e23e failed after 3s: exit code 1 (Error): FATAL: ...`. */
-export function describeRun(run: RunView, now = Date.now()): string {
-  const took = elapsed(run.startTime, run.completionTime, now);
-  const dur = took === undefined ? '' : humanDuration(took);
-  const why = [
-    run.exitCode !== undefined && run.exitCode !== 0 ? `exit code ${run.exitCode}` : '',
-    run.reason && run.reason !== 'Completed' ? (run.exitCode ? `(${run.reason})` : run.reason) : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-  const detail = [why, run.message].filter(Boolean).join(': ');
-  switch (run.result) {
-    case 'Succeeded':
-      return `run ${run.job} succeeded${dur ? ` in ${dur}` : ''}${run.message ? `: ${run.message}` : ''}`;
-    case 'Failed':
-      return `run ${run.job} failed${dur ? ` after ${dur}` : ''}${detail ? `: ${detail}` : ''}`;
-    case 'Stopped':
-      return `run ${run.job} stopped${detail ? `: ${detail}` : ''}`;
-    case 'Running':
-      return `run ${run.job} running${dur ? ` for ${dur}` : ''}${run.pod ? ` (pod ${run.pod})` : ''}`;
-    default:
-      return `run ${run.job} has not started${detail && run.reason !== 'NoPod' ? `: ${detail}` : ''}`;
-  }
-}
-
-/** `45s`, `4m12s`, `2h3m`, `3d4h`: two units at most, like kubectl's AGE column. */
-export function humanDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m}m${s % 60}s` : `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d}d${h % 24}h` : `${d}d`;
+/** `12 succeeded, 1 failed since it was created; last success 2026-12-01T21:06:41Z (12h ago)`. */
+export function countsLine(aj: AgentJob, now = Date.now()): string {
+  const s = aj.status ?? {};
+  const last = s.lastSuccessfulTime
+    ? `last success ${s.lastSuccessfulTime} (${humanDuration((now - Date.parse(s.lastSuccessfulTime)) / 1000)} ago)`
+    : 'no success yet';
+  return `${s.succeededRuns ?? 0} succeeded, ${s.failedRuns ?? 0} failed since it was created; ${last}`;
 }

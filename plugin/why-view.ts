@@ -2,10 +2,13 @@
  * `kubectl thurkube why`: everything that explains an AgentJob's phase on one screen, as a pure
  * function of what was read (the AgentJob, its references, its latest run, events about them).
  */
+
+import { oneLine } from '../shared/results.js';
+import { humanDuration } from '../shared/time.js';
 import type { AgentJob, CoreEvent } from './agentjobs.js';
 import { eventTime } from './agentjobs.js';
 import { table } from './format.js';
-import { describeRun, humanDuration, oneLine, type RunView } from './run-view.js';
+import { countsLine, describeRun, type RunView } from './run-view.js';
 
 export interface ReferenceCheck {
   /** `runtimeRef`, `mcpServerRefs[1]`. */
@@ -23,6 +26,8 @@ export interface WhyView {
   events: CoreEvent[];
 }
 
+/** Messages are cut here: one line each, however long the controller or the kubelet wrote. */
+const MESSAGE_WIDTH = 240;
 /** Most recent events shown: enough for the story of the last runs, still one screen. */
 export const EVENTS_SHOWN = 10;
 
@@ -40,13 +45,10 @@ function nextStep(view: WhyView): string | undefined {
     return `create ${missing.map((r) => `${r.kind} "${r.name}"`).join(', ')} in namespace ${aj.metadata.namespace}; the AgentJob goes on by itself once ${missing.length > 1 ? 'they exist' : 'it exists'}`;
   if (aj.spec.suspend)
     return `resume it: kubectl patch agentjob ${aj.metadata.name} ${where} --type merge -p '{"spec":{"suspend":false}}'`;
-  if (view.run?.result === 'Failed')
-    return `read its log: kubectl thurkube logs ${aj.metadata.name} ${where}`;
-  if (view.run?.result === 'Pending' && view.run.reason && view.run.reason !== 'NoPod')
-    return `its pod waits (${view.run.reason}): kubectl describe pod ${view.run.pod ?? ''} ${where}`.replace(
-      '  ',
-      ' ',
-    );
+  const run = view.run?.run;
+  if (run?.result === 'Failed') return `read its log: kubectl thurkube logs ${aj.metadata.name} ${where}`;
+  if (run?.result === 'Pending' && run.reason && view.run?.pod)
+    return `its pod waits (${run.reason}): kubectl describe pod ${view.run.pod} ${where}`;
   return undefined;
 }
 
@@ -96,7 +98,7 @@ export function formatWhy(view: WhyView, now = Date.now()): string {
           c.status,
           c.reason ?? '',
           age(c.lastTransitionTime, now),
-          oneLine(c.message) ?? '',
+          oneLine(c.message ?? '', MESSAGE_WIDTH),
         ]),
         '  ',
       ),
@@ -104,7 +106,8 @@ export function formatWhy(view: WhyView, now = Date.now()): string {
 
   lines.push('', 'Last run:');
   lines.push(`  ${view.run ? describeRun(view.run, now) : 'none yet'}`);
-  if (view.run?.pod && view.run.result !== 'Running') lines.push(`  pod ${view.run.pod}`);
+  if (view.run?.pod && view.run.run.result !== 'Running') lines.push(`  pod ${view.run.pod}`);
+  if (view.run) lines.push(`  ${countsLine(aj, now)}`);
 
   lines.push('', 'Events:');
   const events = view.events.slice(-EVENTS_SHOWN);
@@ -118,7 +121,7 @@ export function formatWhy(view: WhyView, now = Date.now()): string {
           e.type ?? '',
           e.reason ?? '',
           `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''}`,
-          `${oneLine(e.message) ?? ''}${(e.series?.count ?? e.count ?? 1) > 1 ? ` (x${e.series?.count ?? e.count})` : ''}`,
+          `${oneLine(e.message ?? '', MESSAGE_WIDTH)}${(e.series?.count ?? e.count ?? 1) > 1 ? ` (x${e.series?.count ?? e.count})` : ''}`,
         ]),
         '  ',
       ),

@@ -62,9 +62,10 @@ export async function runVerb(session: Session, args: string[], io: Io): Promise
     : await currentOneShotRun(session, aj, io);
   if (!job) return 1;
   if (!values.wait) return 0;
-  const end = await followRun(session, namespace, job, io, deadline(0));
+  const end = await followRun(session, aj, job, io, deadline(0));
   if (!end) {
     const view = runView(
+      aj,
       (await getJob(session, namespace, job)) ?? {},
       await podsOf(session, namespace, job),
     );
@@ -72,7 +73,7 @@ export async function runVerb(session: Session, args: string[], io: Io): Promise
     return 1;
   }
   io.out(`${describeRun(end)}\n`);
-  return end.result === 'Succeeded' ? 0 : 1;
+  return end.run.result === 'Succeeded' ? 0 : 1;
 }
 
 /** Sets run-now and waits for its Job; undefined (having said why) when no run starts. */
@@ -133,7 +134,7 @@ async function requestRun(
 async function currentOneShotRun(session: Session, aj: AgentJob, io: Io): Promise<string> {
   const [latest] = await jobsOf(session, aj);
   if (latest?.metadata?.name) {
-    const view = runView(latest, await podsOf(session, aj.metadata.namespace, latest.metadata.name));
+    const view = runView(aj, latest, await podsOf(session, aj.metadata.namespace, latest.metadata.name));
     if (!view.finished) {
       io.out(`AgentJob ${ref(aj)} is one-shot (one run per spec); its ${describeRun(view)}\n`);
       return latest.metadata.name;

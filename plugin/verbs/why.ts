@@ -6,7 +6,7 @@ import { ourResource, RESOURCES } from '../../shared/kube/resources.js';
 import { type AgentJob, eventsAbout, getAgentJob, jobsOf, podsOf, scheduled } from '../agentjobs.js';
 import { parseVerb, UsageError } from '../args.js';
 import type { Io } from '../follow.js';
-import { runView } from '../run-view.js';
+import { recordedView, runView } from '../run-view.js';
 import type { Session } from '../session.js';
 import { formatWhy, type ReferenceCheck } from '../why-view.js';
 
@@ -95,7 +95,14 @@ export async function whyVerb(session: Session, args: string[], io: Io): Promise
     formatWhy({
       aj,
       references,
-      run: latest ? runView(latest, pods) : undefined,
+      run: latest
+        ? runView(
+            aj,
+            latest,
+            pods,
+            aj.status?.runs?.find((r) => r.jobName === latest.metadata?.name),
+          )
+        : aj.status?.runs?.[0] && recordedView(aj.status.runs[0]),
       events,
     }),
   );

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { RunningController } from '../../controller/controller.js';
 import { installCrds } from '../../dev/cluster/crds.js';
-import { OUTCOME_ENV, RUN_FOR_ENV } from '../../dev/cluster/kwok-stages.js';
+import { MESSAGE_ENV, OUTCOME_ENV, RUN_FOR_ENV } from '../../dev/cluster/kwok-stages.js';
 import { allCrdsYaml } from '../../shared/crd/yaml.js';
 import { ANNOTATION_RUN_NOW } from '../../shared/labels.js';
 import { example } from '../fixtures/load.js';
@@ -52,7 +52,13 @@ beforeAll(async () => {
   await applyManifest(
     cluster,
     ns,
-    agentJob('doomed', { schedule: '0 3 * * *', env: [{ name: OUTCOME_ENV, value: 'fail' }] }),
+    agentJob('doomed', {
+      schedule: '0 3 * * *',
+      env: [
+        { name: OUTCOME_ENV, value: 'fail' },
+        { name: MESSAGE_ENV, value: 'starting\nFATAL: Missing required env var: GH_TOKEN' },
+      ],
+    }),
   );
   await applyManifest(cluster, ns, agentJob('paused', { schedule: '0 3 * * *', suspend: true }));
   await applyManifest(cluster, ns, agentJob('broken', { runtimeRef: 'no-such-runtime' }));
@@ -71,9 +77,9 @@ describe('kubectl thurkube, as package.json installs it', () => {
     const found = await kt(['--help']);
     expect(found.code, found.stderr).toBe(0);
     expect(found.stdout).toContain('Usage: kubectl thurkube <command> [NAME] [options]');
-    for (const verb of ['run NAME [--wait]', 'logs NAME [-f]', 'why NAME', 'crd'])
+    for (const verb of ['run NAME [--wait]', 'logs NAME [-f]', 'history [NAME]', 'why NAME', 'crd'])
       expect(found.stdout).toMatch(new RegExp(`^ {2}${verb.replace(/[[\]]/g, '\\$&')} `, 'm'));
-    for (const verb of ['run', 'logs', 'why', 'crd']) {
+    for (const verb of ['run', 'logs', 'history', 'why', 'crd']) {
       const help = await kt([verb, '--help']);
       expect(help.code, help.stderr).toBe(0);
       expect(help.stdout).toMatch(new RegExp(`^Usage: kubectl thurkube ${verb}\\b`));
@@ -104,6 +110,7 @@ describe('run', () => {
     expect(job).toBeDefined();
     expect(out.some((l) => l.startsWith(`run ${job} running`))).toBe(true);
     expect(out.at(-1)).toMatch(new RegExp(`^run ${job} succeeded in \\d+s$`));
+    expect(out.filter((l) => l.includes('has not started'))).toEqual([]);
     const aj = await getAgentJob(cluster, ns, 'nightly');
     expect(aj.metadata.annotations?.[ANNOTATION_RUN_NOW]).toBe(value?.[2]);
     expect(aj.status?.handledRunNow).toBe(value?.[2]);
@@ -112,9 +119,9 @@ describe('run', () => {
   it('exits 1 when the run fails, saying how', async () => {
     const r = await kt([...k, 'run', 'doomed', '-n', ns, '--wait']);
     expect(r.code).toBe(1);
-    // kwok's failure stage: exit code 1, reason containerFailed, message "container failed".
+    // kwok's failure stage: exit code 1, reason Error, the message THURKUBE_TEST_MESSAGE gives.
     expect(lines(r.stdout).at(-1)).toMatch(
-      /^run doomed-now-[0-9a-f]{5} failed after \d+s: exit code 1 \(containerFailed\): container failed$/,
+      /^run doomed-now-[0-9a-f]{5} failed: exit code 1 \(Error\): FATAL: Missing required env var: GH_TOKEN$/,
     );
   });
 
@@ -168,6 +175,66 @@ describe('run', () => {
   });
 });
 
+describe('history', () => {
+  it('lists the runs of an AgentJob, newest first, with how each ended and the counts', async () => {
+    await statusWhen(cluster, ns, 'nightly', 'two runs recorded', (s) => (s.runs ?? []).length >= 2);
+    const r = await kt([...k, 'history', 'nightly', '-n', ns]);
+    expect(r.code, r.stderr).toBe(0);
+    const [header, ...rows] = lines(r.stdout);
+    expect(header).toMatch(/^RUN +STARTED +TRIGGER +RESULT +DURATION +JOB +MESSAGE$/);
+    expect(rows.at(-1)).toMatch(
+      /^\d+ succeeded, 0 failed since it was created; (last success \S+Z \(\d+\S* ago\)|no success yet)$/,
+    );
+    const runs = rows.slice(0, -1);
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    for (const [i, row] of runs.entries())
+      expect(row).toMatch(
+        new RegExp(`^${i + 1} +20\\d\\d-\\S+Z +RunNow +(Succeeded +\\d+s|Running) +nightly-now-[0-9a-f]{5}`),
+      );
+    const doomed = await kt([...k, 'history', 'doomed', '-n', ns]);
+    expect(lines(doomed.stdout)[1]).toMatch(
+      /^1 +\S+Z +RunNow +Failed +\d+s +doomed-now-[0-9a-f]{5} +exit code 1 \(Error\): FATAL: Missing required env var: GH_TOKEN$/,
+    );
+    expect(lines(doomed.stdout).at(-1)).toBe('0 succeeded, 1 failed since it was created; no success yet');
+  });
+
+  it('lists every AgentJob’s runs of the namespace, or of every namespace with -A', async () => {
+    const here = await kt([...k, 'history', '-n', ns]);
+    expect(here.code, here.stderr).toBe(0);
+    expect(lines(here.stdout)[0]).toMatch(/^AGENTJOB +RUN +STARTED +/);
+    expect(
+      new Set(
+        lines(here.stdout)
+          .slice(1)
+          .map((l) => l.split(/ +/)[0]),
+      ),
+    ).toEqual(new Set(['nightly', 'doomed', 'once']));
+    const everywhere = await kt([...k, 'history', '-A']);
+    expect(lines(everywhere.stdout)[0]).toMatch(/^NAMESPACE +AGENTJOB +RUN +/);
+    expect(lines(everywhere.stdout).filter((l) => l.startsWith(`${ns} `)).length).toBe(
+      lines(here.stdout).length - 1,
+    );
+  });
+});
+
+describe('logs', () => {
+  it('says which runs exist when asked for one that does not', async () => {
+    const missing = await kt([...k, 'logs', 'doomed', '-n', ns, '--run', '7']);
+    expect([missing.code, missing.stderr]).toEqual([
+      1,
+      `error: AgentJob ${ns}/doomed has 1 run recorded, so no run 7: kubectl thurkube history doomed -n ${ns}\n`,
+    ]);
+    const noJob = await kt([...k, 'logs', 'doomed', '-n', ns, '--run', 'doomed-123']);
+    expect(noJob.stderr).toBe(
+      `error: AgentJob ${ns}/doomed has no run with Job "doomed-123": kubectl thurkube history doomed -n ${ns}\n`,
+    );
+    const none = await kt([...k, 'logs', 'broken', '-n', ns]);
+    expect(none.stderr).toBe(
+      `error: AgentJob ${ns}/broken has no run (phase Pending): kubectl thurkube why broken -n ${ns}\n`,
+    );
+  });
+});
+
 describe('why', () => {
   it('explains a Pending AgentJob: the missing reference, the next step, conditions and events', async () => {
     await statusWhen(
@@ -211,7 +278,7 @@ describe('why', () => {
     const out = lines(r.stdout);
     expect(out).toContain(`  next step: read its log: kubectl thurkube logs doomed -n ${ns}`);
     expect(out[out.indexOf('Last run:') + 1]).toMatch(
-      /^ {2}run doomed-now-[0-9a-f]{5} failed after \d+s: exit code 1 \(containerFailed\): container failed$/,
+      /^ {2}run doomed-now-[0-9a-f]{5} failed: exit code 1 \(Error\): FATAL: Missing required env var: GH_TOKEN$/,
     );
     expect(out.slice(out.indexOf('Events:'))).toContainEqual(
       expect.stringMatching(/ +Warning +BackoffLimitExceeded +Job\/doomed-now-[0-9a-f]{5} +/),
@@ -278,6 +345,7 @@ describe('completion, through kubectl’s own', () => {
     expect(lines(verbs.stdout)).toEqual([
       'run\tstart a run now; --wait follows it to its end',
       'logs\tthe agent log of the latest run',
+      'history\tthe runs, newest first',
       'why\twhat explains the phase, on one screen',
       'crd\tprint the thurkube CRDs',
       ':4',
