@@ -76,7 +76,7 @@ export async function runVerb(session: Session, args: string[], io: Io): Promise
   return end.run.result === 'Succeeded' ? 0 : 1;
 }
 
-/** Sets run-now and waits for its Job; undefined (having said why) when no run starts. */
+/** Sets run-now and waits for the run's Job; undefined (having said why) when no run starts. */
 async function requestRun(
   session: Session,
   aj: AgentJob,
@@ -101,7 +101,7 @@ async function requestRun(
   io.out(`run requested: AgentJob ${ref(aj)}, ${ANNOTATION_RUN_NOW}=${value}\n`);
   for (;;) {
     if (await getJob(session, aj.metadata.namespace, job)) {
-      io.out(`run ${job} started (Job ${aj.metadata.namespace}/${job})\n`);
+      io.out(`Job ${aj.metadata.namespace}/${job} created for the run\n`);
       return job;
     }
     const now = await session.client.get<AgentJob>(AGENTJOBS, {
