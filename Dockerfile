@@ -15,6 +15,8 @@ COPY certs ./certs
 COPY admission ./admission
 COPY controller ./controller
 COPY cmd ./cmd
+# The kubectl plugin (kubectl-thurkube), compiled with the CLI.
+COPY plugin ./plugin
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- run: Node 24 LTS, no build tools, non-root, read-only root file system friendly

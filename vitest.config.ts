@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['{shared,admission,controller,certs,cmd,dev,scripts}/**/*.test.ts'],
+          include: ['{shared,admission,controller,certs,cmd,dev,scripts,plugin}/**/*.test.ts'],
         },
       },
       {

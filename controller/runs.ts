@@ -57,7 +57,7 @@ function merged(before: Run | undefined, run: Run): Run {
   return withDuration(out);
 }
 
-function withDuration(run: Run): Run {
+export function withDuration(run: Run): Run {
   if (!run.startTime || !run.completionTime || !FINISHED_RESULTS.includes(run.result)) return run;
   const seconds = (Date.parse(run.completionTime) - Date.parse(run.startTime)) / 1000;
   return Number.isFinite(seconds) ? { ...run, duration: humanDuration(seconds) } : run;

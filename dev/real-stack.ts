@@ -38,7 +38,7 @@ export interface RealStack {
 
 const toleration = { ...REAL_NODE_TAINT, operator: 'Equal' };
 
-/** Values for the chart's local profile; ports picked free on 127.0.0.1. */
+/** Values for the chart's local profile with the image imported into the node (never pulled). */
 export function realNodeValueArgs(o: {
   apiServer: string;
   admissionPort: number;
@@ -46,11 +46,30 @@ export function realNodeValueArgs(o: {
   tag: string;
   values?: Record<string, string | number | boolean>;
 }): string[] {
+  return localProfileValueArgs({
+    ...o,
+    values: {
+      'image.repository': IMAGES.product.split(':')[0] ?? '',
+      'image.tag': o.tag,
+      'image.pullPolicy': 'Never',
+      ...o.values,
+    },
+  });
+}
+
+/**
+ * What the chart needs on the real node, whatever image it runs: the node's network with both
+ * services bound to 127.0.0.1 on the given ports, in-cluster clients dialling the API server at
+ * 127.0.0.1, the webhooks registered by URL, the node's taint tolerated.
+ */
+export function localProfileValueArgs(o: {
+  apiServer: string;
+  admissionPort: number;
+  metricsPort: number;
+  values?: Record<string, string | number | boolean>;
+}): string[] {
   const api = new URL(o.apiServer);
   const strings: Record<string, string | number | boolean> = {
-    'image.repository': IMAGES.product.split(':')[0] ?? '',
-    'image.tag': o.tag,
-    'image.pullPolicy': 'Never',
     'hostNetwork.enabled': true,
     'hostNetwork.bindAddress': '127.0.0.1',
     'hostNetwork.admissionPort': o.admissionPort,

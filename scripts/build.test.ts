@@ -60,6 +60,13 @@ describe('the compiled CLI', () => {
     // Three processes that load the compiled services: seconds on a loaded 2-core machine.
   }, 30_000);
 
+  it('includes the kubectl plugin, which runs compiled on this Node', async () => {
+    const { stdout } = await run(process.execPath, [join(out, 'cmd', 'kubectl-thurkube.js'), '--help'], {
+      cwd: root,
+    });
+    expect(stdout).toContain('Usage: kubectl thurkube <command> [NAME] [options]');
+  });
+
   it('is what the Dockerfile runs', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('exec node --enable-source-maps /app/dist/cmd/thurkube.js');

@@ -1,7 +1,7 @@
 /**
  * Finds or builds the upstream binaries: etcd, kube-apiserver, kube-controller-manager,
- * kube-scheduler, kubectl, kubelet, kwok and helm, and the checkers kubeconform and actionlint, at
- * the pinned versions.
+ * kube-scheduler, kubectl, kubelet, kwok, helm and the OCI registry (distribution), and the checkers
+ * kubeconform and actionlint, at the pinned versions.
  *
  * Order: $THURKUBE_BIN_DIR, then the cache (~/.cache/thurkube/<tool>-<version>/), then PATH; a
  * binary is used only when it reports the pinned version. Otherwise it is built from the Go module
@@ -26,7 +26,8 @@ export type BinaryName =
   | 'kwok'
   | 'kubeconform'
   | 'actionlint'
-  | 'helm';
+  | 'helm'
+  | 'registry';
 export type Binaries = Record<BinaryName, string>;
 
 const GO_DIR = join(dirname(fileURLToPath(import.meta.url)), 'go');

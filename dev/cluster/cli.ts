@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureImages } from '../images/images.js';
 import { ensureBinaries } from './binaries.js';
-import { isRunning, readState, startCluster, stopCluster } from './cluster.js';
+import { type ClusterState, isRunning, readState, startCluster, stopCluster } from './cluster.js';
 import { importImages } from './node/node.js';
 
 const USAGE = `Usage: npm run cluster -- <up|down|status|build> [--dir DIR]
@@ -21,12 +21,23 @@ const USAGE = `Usage: npm run cluster -- <up|down|status|build> [--dir DIR]
                 containerd, runc and containernetworking-plugins), tainted
                 thurkube.thurbeen.eu/real-node=true:NoSchedule, with the images of
                 npm run images imported
+  --registry    with up: also an OCI registry (distribution) on https://127.0.0.1:PORT, its
+                certificate from the cluster's CA (pki/ca.crt), that the real node pulls
+                from; prints REGISTRY=127.0.0.1:PORT and REGISTRY_CA=<path> (npm run release)
 
 Environment: THURKUBE_BIN_DIR (use binaries from there), THURKUBE_CACHE_DIR (build cache,
 default ~/.cache/thurkube).`;
 
 function defaultDir(): string {
   return process.env.THURKUBE_CLUSTER_DIR ?? join(tmpdir(), `thurkube-cluster-${userInfo().uid}`);
+}
+
+function printEndpoints(state: ClusterState): void {
+  console.log(`KUBECONFIG=${state.kubeconfig}`);
+  if (state.registry) {
+    console.log(`REGISTRY=${state.registry.host}`);
+    console.log(`REGISTRY_CA=${state.registry.caFile}`);
+  }
 }
 
 const log = (line: string) => process.stderr.write(`[cluster] ${line}\n`);
@@ -37,6 +48,7 @@ async function main(): Promise<number> {
     options: {
       dir: { type: 'string' },
       'real-node': { type: 'boolean', default: false },
+      registry: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,11 +63,16 @@ async function main(): Promise<number> {
     case 'up': {
       if (state && isRunning(state)) {
         log(`already running (${state.server})`);
-        console.log(`KUBECONFIG=${state.kubeconfig}`);
+        printEndpoints(state);
         return 0;
       }
       if (state) await stopCluster(state);
-      const started = await startCluster({ dir, log, realNode: values['real-node'] });
+      const started = await startCluster({
+        dir,
+        log,
+        realNode: values['real-node'],
+        registry: values.registry,
+      });
       if (started.realNode) {
         const images = await ensureImages(log);
         await importImages(started.realNode, [
@@ -65,7 +82,7 @@ async function main(): Promise<number> {
         ]);
         log(`images imported into ${started.realNode.name}`);
       }
-      console.log(`KUBECONFIG=${started.kubeconfig}`);
+      printEndpoints(started);
       return 0;
     }
     case 'down':
@@ -82,7 +99,7 @@ async function main(): Promise<number> {
         return 1;
       }
       console.log(`${isRunning(state) ? 'running' : 'NOT running (run up again)'} since ${state.startedAt}`);
-      console.log(`KUBECONFIG=${state.kubeconfig}`);
+      printEndpoints(state);
       for (const p of state.processes) console.log(`  ${p.name.padEnd(24)} pid ${p.pid}  log ${p.log}`);
       return isRunning(state) ? 0 : 1;
     case 'build': {

@@ -15,6 +15,7 @@ import { type RealNodeState, startRealNode, stopRealNode } from './node/node.js'
 import { writeClusterPki } from './pki.js';
 import { freePorts } from './ports.js';
 import { isAlive, type Started, startProcess, stopProcess, waitReady } from './processes.js';
+import { type RegistryState, startRegistry } from './registry.js';
 import { VERSIONS } from './versions.js';
 import { startWatchdog } from './watchdog.js';
 
@@ -30,6 +31,8 @@ export interface ClusterState {
   startedAt: string;
   /** The real node (kubelet + containerd), when started with `realNode: true`. */
   realNode?: RealNodeState;
+  /** The OCI registry on 127.0.0.1, when started with `registry: true`. */
+  registry?: RegistryState;
   /** The process whose end stops this cluster (its watchdog watches it), and its checkout. */
   owner?: { pid: number; checkout: string; watchdogPid: number };
 }
@@ -68,7 +71,7 @@ export async function restartComponent(
   if (!old) throw new Error(`no ${name} in this cluster`);
   await stopProcess(old.pid);
   if (downtimeMs > 0) await sleep(downtimeMs);
-  const fresh = startProcess(name, old.binary, old.args, old.log);
+  const fresh = startProcess(name, old.binary, old.args, old.log, old.env);
   state.processes[index] = fresh;
   writeFileSync(join(state.dir, STATE_FILE), JSON.stringify(state, null, 2));
   if (name === 'kube-apiserver') {
@@ -86,6 +89,11 @@ export interface StartOptions {
   /** Also start a real node (dev/cluster/node/): pods that tolerate its taint really run. */
   realNode?: boolean;
   /**
+   * Also start an OCI registry on 127.0.0.1 (./registry.ts) that the real node pulls from,
+   * trusting its CA: the release path pushes there (scripts/release.ts).
+   */
+  registry?: boolean;
+  /**
    * Stop the cluster when this process ends, however it ends (a watchdog in its own process
    * group); `npm start` and the test setups pass their own pid. Without it the cluster outlives
    * its starter (`npm run cluster -- up`).
@@ -99,6 +107,7 @@ export async function startCluster({
   dir,
   log = () => {},
   realNode = false,
+  registry = false,
   owner,
 }: StartOptions): Promise<ClusterState> {
   const binaries = await ensureBinaries(log);
@@ -124,8 +133,8 @@ export async function startCluster({
     state.owner = { pid: owner, checkout: CHECKOUT, watchdogPid: startWatchdog(dir, owner) };
     save();
   }
-  const start = (name: string, binary: string, args: string[]) => {
-    const p = startProcess(name, binary, args, join(logs, `${name}.log`));
+  const start = (name: string, binary: string, args: string[], env?: Record<string, string>) => {
+    const p = startProcess(name, binary, args, join(logs, `${name}.log`), env);
     processes.push(p);
     save();
     return p;
@@ -245,6 +254,11 @@ export async function startCluster({
     await waitForNodeReady(state.kubeconfig, kwok);
     log(`kwok ready; node ${NODE_NAME} is Ready`);
     await waitForServiceAccount(state.kubeconfig, 'default', 60_000);
+    if (registry) {
+      state.registry = await startRegistry({ dir, binary: binaries.registry, pki, start });
+      save();
+      log(`registry ready on https://${state.registry.host} (CA ${state.registry.caFile})`);
+    }
     if (realNode) {
       await grantKubeletApi(state);
       state.realNode = await startRealNode({
@@ -253,6 +267,7 @@ export async function startCluster({
         pki,
         binaries,
         start,
+        registries: state.registry ? [state.registry] : [],
         record: (node) => {
           state.realNode = node;
           save();

@@ -33,6 +33,8 @@ export interface ClusterPki {
   saPub: string;
   /** The kubelet's serving certificate (localhost, 127.0.0.1): the API server verifies it. */
   kubeletServing: { cert: string; key: string };
+  /** The OCI registry's serving certificate (localhost, 127.0.0.1): helm, buildah, containerd verify it. */
+  registryServing: { cert: string; key: string };
   client(file: string): { cert: string; key: string };
 }
 
@@ -75,6 +77,17 @@ export function writeClusterPki(dir: string): ClusterPki {
       validityDays: 30,
     }),
   );
+  const registryServing = write(
+    dir,
+    'registry-serving',
+    issueCertificate(ca, {
+      commonName: 'thurkube-local-registry',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      usage: 'server',
+      validityDays: 30,
+    }),
+  );
   const clients = new Map<string, { cert: string; key: string }>();
   for (const id of IDENTITIES) {
     clients.set(
@@ -109,6 +122,7 @@ export function writeClusterPki(dir: string): ClusterPki {
     saKey,
     saPub,
     kubeletServing,
+    registryServing,
     client(file) {
       const c = clients.get(file);
       if (!c) throw new Error(`no client certificate ${file}`);

@@ -11,15 +11,27 @@ export interface Started {
   log: string;
   binary: string;
   args: string[];
+  /** Variables added to this process's environment (kept for a restart). */
+  env?: Record<string, string>;
 }
 
-export function startProcess(name: string, binary: string, args: string[], logFile: string): Started {
+export function startProcess(
+  name: string,
+  binary: string,
+  args: string[],
+  logFile: string,
+  env?: Record<string, string>,
+): Started {
   const fd = openSync(logFile, 'a');
-  const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(binary, args, {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: env ? { ...process.env, ...env } : undefined,
+  });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name} (${binary})`);
   child.unref();
-  return { name, pid: child.pid, log: logFile, binary, args };
+  return { name, pid: child.pid, log: logFile, binary, args, ...(env ? { env } : {}) };
 }
 
 export function isAlive(pid: number): boolean {

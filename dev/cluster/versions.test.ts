@@ -19,6 +19,9 @@ describe('pinned tool versions', () => {
     expect(goMod('actionlint')).toMatch(
       new RegExp(`github\\.com/rhysd/actionlint ${VERSIONS.actionlint}\\b`),
     );
+    expect(goMod('registry')).toMatch(
+      new RegExp(`github\\.com/distribution/distribution/v3 ${VERSIONS.registry}\\b`),
+    );
   });
 
   it('recognise the version strings the binaries print, and reject others', () => {
@@ -36,5 +39,10 @@ describe('pinned tool versions', () => {
     const actionlint = TOOLS.find((t) => t.group === 'actionlint');
     expect(actionlint?.versionMatches('v1.7.12\ninstalled by building from source')).toBe(true);
     expect(actionlint?.versionMatches('(devel)\ninstalled by building from source')).toBe(false);
+    const registry = TOOLS.find((t) => t.group === 'registry');
+    expect(registry?.versionMatches('registry github.com/distribution/distribution/v3 v3.1.2')).toBe(true);
+    expect(registry?.versionMatches('registry github.com/distribution/distribution/v3 v3.1.2+unknown')).toBe(
+      false,
+    );
   });
 });

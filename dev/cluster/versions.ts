@@ -10,6 +10,8 @@ export const VERSIONS = {
   kubeconform: 'v0.8.0',
   actionlint: 'v1.7.12',
   helm: 'v3.21.4',
+  // The CNCF distribution registry: the OCI registry of the release path (dev/registry.ts).
+  registry: 'v3.1.2',
 } as const;
 
 export type ToolGroup = keyof typeof VERSIONS;
@@ -109,6 +111,15 @@ export const TOOLS: ToolSpec[] = [
     ],
     versionArgs: { helm: ['version', '--short'] },
     versionMatches: (out) => out.startsWith(VERSIONS.helm),
+  },
+  {
+    group: 'registry',
+    module: 'registry',
+    binaries: { registry: 'github.com/distribution/distribution/v3/cmd/registry' },
+    ldflags: [`-X github.com/distribution/distribution/v3/version.version=${VERSIONS.registry}`],
+    versionArgs: { registry: ['--version'] },
+    // "registry github.com/distribution/distribution/v3 v3.1.2"
+    versionMatches: (out) => out.split(/\s+/)[2] === VERSIONS.registry,
   },
 ];
 

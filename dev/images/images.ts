@@ -27,6 +27,7 @@ const PRODUCT_INPUTS = [
   'admission',
   'controller',
   'cmd',
+  'plugin',
 ];
 
 /** buildah resolves FROM in its own store: load the base from its archive if the store lost it. */

@@ -254,6 +254,20 @@ export class KubeClient {
   delete(type: ResourceType, at: PathOptions, body?: unknown): Promise<unknown> {
     return this.request('DELETE', resourcePath(type, at), { body });
   }
+
+  /**
+   * A GET whose body is passed on as it arrives (a container's log with `follow=true`), until the
+   * server ends it or `signal` aborts.
+   */
+  async streamText(path: string, args: RequestArgs, onChunk: (text: string) => void): Promise<void> {
+    const res = await this.send('GET', path, { ...args, text: true });
+    if (res.status < 200 || res.status >= 300)
+      throw statusError('GET', path, res.status, await readAll(res.body));
+    const decoder = new StringDecoder('utf8');
+    for await (const chunk of res.body) onChunk(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    const rest = decoder.end();
+    if (rest) onChunk(rest);
+  }
 }
 
 function statusError(method: string, path: string, status: number, text: string): ThurkubeError {

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { connectionFromKubeconfig, loadKubeConfig } from './config.js';
+import {
+  connectionFromConfig,
+  connectionFromKubeconfig,
+  contextNamespace,
+  loadKubeConfig,
+  readKubeconfig,
+} from './config.js';
 
 function kubeconfig(
   user: Record<string, unknown>,
@@ -80,5 +86,41 @@ describe('kubeconfig reader', () => {
     } finally {
       if (saved !== undefined) process.env.KUBERNETES_SERVICE_HOST = saved;
     }
+  });
+});
+
+describe('kubeconfig lists and contexts (the kubectl plugin)', () => {
+  it('merges a KUBECONFIG list as kubectl does: first current-context, first entry of each name, paths per file', () => {
+    const first = kubeconfig({ token: 'first-token' });
+    const second = join(mkdtempSync(join(tmpdir(), 'kubeconfig-')), 'other');
+    writeFileSync(join(dirname(second), 'ca.crt'), 'OTHER-CA');
+    writeFileSync(
+      second,
+      stringify({
+        'current-context': 'other',
+        contexts: [
+          { name: 'other', context: { cluster: 'o', user: 'ou', namespace: 'agents' } },
+          { name: 'ctx', context: { cluster: 'o', user: 'ou' } },
+        ],
+        clusters: [
+          { name: 'o', cluster: { server: 'https://127.0.0.1:7443', 'certificate-authority': 'ca.crt' } },
+        ],
+        users: [{ name: 'ou', user: { token: 'other-token' } }],
+      }),
+    );
+    const merged = readKubeconfig([first, second]);
+    expect(merged['current-context']).toBe('ctx');
+    expect(connectionFromConfig(merged, 'KUBECONFIG').token?.()).toBe('first-token');
+    const other = connectionFromConfig(merged, 'KUBECONFIG', 'other');
+    expect([other.server, other.ca, other.token?.()]).toEqual([
+      'https://127.0.0.1:7443',
+      'OTHER-CA',
+      'other-token',
+    ]);
+    expect(contextNamespace(merged, 'other')).toBe('agents');
+    expect(contextNamespace(merged)).toBeUndefined();
+    expect(() => connectionFromConfig(merged, 'KUBECONFIG', 'nope')).toThrow(
+      'kubeconfig KUBECONFIG: context "nope" not found',
+    );
   });
 });

@@ -36,12 +36,16 @@ export function podNamespace(): string {
   }
 }
 
-interface KubeconfigFile {
+export interface KubeconfigFile {
   'current-context'?: string;
-  contexts?: { name: string; context: { cluster: string; user: string } }[];
+  contexts?: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
   clusters?: { name: string; cluster: Record<string, string | boolean> }[];
   users?: { name: string; user: Record<string, unknown> }[];
 }
+
+/** Fields that name files, resolved against the directory of the kubeconfig that holds them. */
+const CLUSTER_FILES = ['certificate-authority'];
+const USER_FILES = ['client-certificate', 'client-key', 'tokenFile'];
 
 function tokenFromFile(path: string): (reread?: boolean) => string | undefined {
   let cached: { value: string; at: number } | undefined;
@@ -52,21 +56,67 @@ function tokenFromFile(path: string): (reread?: boolean) => string | undefined {
   };
 }
 
-export function connectionFromKubeconfig(path: string): Connection {
-  let file: KubeconfigFile;
-  try {
-    file = parse(readFileSync(path, 'utf8')) as KubeconfigFile;
-  } catch (error) {
-    throw new ThurkubeError('Invalid', `cannot read kubeconfig ${path}: ${(error as Error).message}`);
+/**
+ * One kubeconfig from one file or several (a KUBECONFIG list), merged as kubectl merges them: the
+ * first file that sets current-context wins, and the first entry of each name; paths of
+ * certificate and token files are made absolute against their own file's directory.
+ */
+export function readKubeconfig(paths: string[]): KubeconfigFile {
+  const merged: Required<KubeconfigFile> = { 'current-context': '', contexts: [], clusters: [], users: [] };
+  for (const path of paths) {
+    let file: KubeconfigFile;
+    try {
+      file = (parse(readFileSync(path, 'utf8')) ?? {}) as KubeconfigFile;
+    } catch (error) {
+      throw new ThurkubeError('Invalid', `cannot read kubeconfig ${path}: ${(error as Error).message}`);
+    }
+    const resolve = (entry: Record<string, unknown>, keys: string[]) => {
+      const out = { ...entry };
+      for (const key of keys) {
+        const value = out[key];
+        if (typeof value === 'string' && !isAbsolute(value)) out[key] = join(dirname(path), value);
+      }
+      return out;
+    };
+    if (!merged['current-context'] && file['current-context'])
+      merged['current-context'] = file['current-context'];
+    const add = <T extends { name: string }>(into: T[], from: T[] | undefined) => {
+      for (const entry of from ?? []) if (!into.some((e) => e.name === entry.name)) into.push(entry);
+    };
+    add(merged.contexts, file.contexts);
+    add(
+      merged.clusters,
+      file.clusters?.map((c) => ({ ...c, cluster: resolve(c.cluster, CLUSTER_FILES) as typeof c.cluster })),
+    );
+    add(
+      merged.users,
+      file.users?.map((u) => ({ ...u, user: resolve(u.user ?? {}, USER_FILES) })),
+    );
   }
-  const base = dirname(path);
-  const resolve = (p: string) => (isAbsolute(p) ? p : join(base, p));
-  const contextName = file['current-context'];
+  return merged;
+}
+
+/** The default namespace of a context (`current-context` unless named), as kubectl uses it. */
+export function contextNamespace(file: KubeconfigFile, contextName?: string): string | undefined {
+  const name = contextName ?? file['current-context'];
+  return file.contexts?.find((c) => c.name === name)?.context.namespace || undefined;
+}
+
+export function connectionFromKubeconfig(path: string, contextName?: string): Connection {
+  return connectionFromConfig(readKubeconfig([path]), path, contextName);
+}
+
+/** The connection of a context of a (merged) kubeconfig; `path` names it in errors. */
+export function connectionFromConfig(
+  file: KubeconfigFile,
+  path: string,
+  contextName: string | undefined = file['current-context'],
+): Connection {
   const context = file.contexts?.find((c) => c.name === contextName)?.context;
   if (!context)
     throw new ThurkubeError(
       'Invalid',
-      `kubeconfig ${path}: current-context "${contextName ?? ''}" not found`,
+      `kubeconfig ${path}: ${file['current-context'] === contextName ? 'current-context' : 'context'} "${contextName ?? ''}" not found`,
     );
   const cluster = file.clusters?.find((c) => c.name === context.cluster)?.cluster;
   const user = file.users?.find((u) => u.name === context.user)?.user ?? {};
@@ -80,8 +130,7 @@ export function connectionFromKubeconfig(path: string): Connection {
   }
   const data = (value: unknown) =>
     typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
-  const fileOf = (value: unknown) =>
-    typeof value === 'string' ? readFileSync(resolve(value), 'utf8') : undefined;
+  const fileOf = (value: unknown) => (typeof value === 'string' ? readFileSync(value, 'utf8') : undefined);
   const token = typeof user.token === 'string' ? user.token : undefined;
   return {
     server: String(cluster.server),
@@ -92,7 +141,7 @@ export function connectionFromKubeconfig(path: string): Connection {
     token: token
       ? () => token
       : typeof user.tokenFile === 'string'
-        ? tokenFromFile(resolve(user.tokenFile))
+        ? tokenFromFile(user.tokenFile)
         : undefined,
   };
 }

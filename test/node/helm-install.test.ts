@@ -17,7 +17,8 @@ import { REAL_NODE_NAME } from '../../dev/cluster/node/constants.js';
 import { run } from '../../dev/cluster/run.js';
 import { IMAGES } from '../../dev/images/versions.js';
 import { CHART } from '../../dev/local-stack.js';
-import { installOnRealNode, REAL_NODE_NAMESPACE_ANNOTATIONS, type RealStack } from '../../dev/real-stack.js';
+import { installOnRealNode, type RealStack } from '../../dev/real-stack.js';
+import { realNodeNamespace, testAgentJob, testAgentObjects } from '../support/test-agent.js';
 import { eventually, testCluster } from '../support/testing.js';
 
 const cluster = testCluster();
@@ -73,42 +74,7 @@ const podsOf = async (component: string) =>
     ])
   ).items;
 
-const agentObjects = (namespace: string) => `
-apiVersion: v1
-kind: Secret
-metadata: { name: agent-token, namespace: ${namespace} }
-stringData: { token: not-a-real-token }
----
-apiVersion: thurkube.thurbeen.eu/v1alpha1
-kind: AgentAuth
-metadata: { name: token, namespace: ${namespace} }
-spec: { secretRef: { name: agent-token, key: token } }
----
-apiVersion: thurkube.thurbeen.eu/v1alpha1
-kind: AgentRuntime
-metadata: { name: test-agent, namespace: ${namespace} }
-spec:
-  image: ${IMAGES.testAgent}
-  authEnvVar: CLAUDE_CODE_OAUTH_TOKEN
-  configPath: /etc/claude-code-job
-  persistPath: /var/lib/claude-code-job
----
-apiVersion: thurkube.thurbeen.eu/v1alpha1
-kind: AgentRole
-metadata: { name: tools, namespace: ${namespace} }
-spec: { allowedTools: [Bash, Read] }
-`;
-
-const agentJob = (name: string, extra = '') => `
-apiVersion: thurkube.thurbeen.eu/v1alpha1
-kind: AgentJob
-metadata: { name: ${name}, namespace: ${ns} }
-spec:
-  runtimeRef: test-agent
-  authRef: token
-  roleRef: tools
-  prompt: "Prompt of ${name}."
-${extra}`;
+const agentJob = (name: string, extra = '') => testAgentJob(ns, name, extra);
 
 interface AgentJobStatus {
   status?: { phase?: string; ownedResources?: unknown };
@@ -145,15 +111,8 @@ beforeAll(async () => {
     kubectl: cluster.binaries.kubectl,
     apiServer,
   });
-  ns = await cluster.newNamespace('agents', { 'pod-security.kubernetes.io/enforce': 'restricted' });
-  const annotate = await cluster.kubectl([
-    'annotate',
-    'namespace',
-    ns,
-    ...Object.entries(REAL_NODE_NAMESPACE_ANNOTATIONS).map(([k, v]) => `${k}=${v}`),
-  ]);
-  expect(annotate.code, annotate.stderr).toBe(0);
-  const objects = await apply(agentObjects(ns));
+  ns = await realNodeNamespace(cluster, 'agents');
+  const objects = await apply(testAgentObjects(ns));
   expect(objects.code, objects.stderr).toBe(0);
 }, 600_000);
 

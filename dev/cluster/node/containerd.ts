@@ -32,6 +32,8 @@ export interface ContainerdOptions {
   cniConfDir: string;
   /** hosts.toml tree (certs.d layout) that sends every registry to a closed loopback port. */
   registryConfigDir: string;
+  /** The exceptions: registries on loopback it pulls from by HTTPS, trusting their CA. */
+  registries?: { host: string; caFile: string }[];
 }
 
 /** containerd 1.6's configuration (version 2 schema). */
@@ -82,8 +84,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   BinaryName = ${q(o.runc)}
   SystemdCgroup = false
 
-# Nothing is ever pulled: every registry, whatever the image names, is this closed loopback port,
-# so a pod naming an image that was not imported fails at once instead of dialling out.
+# Nothing is pulled from outside: every registry, whatever the image names, is a closed loopback
+# port, so a pod naming an image that was not imported fails at once instead of dialling out; only
+# the local registry (when the cluster runs one) is reached, on 127.0.0.1 and by HTTPS.
 [${cri}.registry]
   config_path = ${q(o.registryConfigDir)}
 
@@ -100,6 +103,28 @@ export function writeContainerdConfig(o: ContainerdOptions): string {
     join(o.registryConfigDir, '_default', 'hosts.toml'),
     `server = "http://127.0.0.1:${CLOSED_PORT}"\n\n[host."http://127.0.0.1:${CLOSED_PORT}"]\n  capabilities = ["pull", "resolve"]\n`,
   );
+  for (const registry of o.registries ?? []) writeRegistryHost(o.registryConfigDir, registry);
   writeFileSync(o.paths.config, containerdConfig(o));
   return o.paths.config;
+}
+
+/**
+ * hosts.toml for one registry on loopback (`127.0.0.1:PORT`): pulled from by HTTPS, verified with
+ * its CA. containerd reads this tree at each pull, so an entry written later also applies.
+ */
+export function registryHostToml(registry: { host: string; caFile: string }): string {
+  if (!/^127\.0\.0\.1:\d+$/.test(registry.host))
+    throw new Error(`the real node pulls only from registries on 127.0.0.1, not ${registry.host}`);
+  const q = JSON.stringify;
+  const url = `https://${registry.host}`;
+  return `server = ${q(url)}\n\n[host.${q(url)}]\n  capabilities = ["pull", "resolve"]\n  ca = ${q(registry.caFile)}\n`;
+}
+
+export function writeRegistryHost(
+  registryConfigDir: string,
+  registry: { host: string; caFile: string },
+): void {
+  const dir = join(registryConfigDir, registry.host);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'hosts.toml'), registryHostToml(registry));
 }

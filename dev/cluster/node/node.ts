@@ -39,6 +39,8 @@ export interface RealNodeStart {
   binaries: Binaries;
   /** Starts a process of the cluster (recorded in its state, stopped with it). */
   start(name: string, binary: string, args: string[]): Started;
+  /** Registries its containerd pulls from (by HTTPS, trusting their CA); every other is refused. */
+  registries?: { host: string; caFile: string }[];
   /** Called with the node's state as soon as it has host state to clean up. */
   record(node: RealNodeState): void;
   log(line: string): void;
@@ -89,6 +91,7 @@ export async function startRealNode(o: RealNodeStart, host?: HostTools): Promise
     cniBinDir: tools.cniBinDir,
     cniConfDir,
     registryConfigDir: join(dir, 'containerd', 'registries'),
+    registries: o.registries,
   });
   const pause = await pauseImage(o.log);
   const containerd = o.start('containerd', tools.containerd, [
