@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../shared/kube/client.js';
-import { resourcePath } from '../shared/kube/resources.js';
 import { type Chunk, FakeApi } from '../test/fixtures/fake-api.js';
+import { runCaches, serveCaches } from '../test/fixtures/fake-controller.js';
 import { gate, soon } from '../test/support/eventually.js';
 import { allCaches, createCaches } from './caches.js';
 import { wireHandlers } from './handlers.js';
@@ -86,35 +86,20 @@ describe('controller handlers', () => {
         { hold: true },
       ],
     };
-    const lists: Record<string, KubeObject[]> = {
-      [`${API}/agentjobs`]: [
-        agentJob('a', 'r1'),
-        agentJob('b', 'r1'),
-        agentJob('c', 'r2'),
-        agentJob('d', 'missing'),
-      ],
-      [`${API}/agentroles`]: [role('r1', '11', ['Read']), role('r2', '12', ['Read'])],
-    };
+    const listed = [
+      agentJob('a', 'r1'),
+      agentJob('b', 'r1'),
+      agentJob('c', 'r2'),
+      agentJob('d', 'missing'),
+      role('r1', '11', ['Read']),
+      role('r2', '12', ['Read']),
+    ];
     const api = new FakeApi();
     const caches = createCaches(api.client, () => {});
-    for (const cache of allCaches(caches)) {
-      const path = resourcePath(cache.type);
-      api.serve('GET', path, {
-        query: { watch: '1' },
-        answer: { chunks: watches[path] ?? [{ hold: true }] },
-      });
-      api.serve('GET', path, {
-        answer: { body: { metadata: { resourceVersion: '10' }, items: lists[path] ?? [] } },
-      });
-    }
+    serveCaches(api, caches, listed, watches);
     const woken: string[] = [];
     wireHandlers(caches, new ReferenceIndex(), (key) => woken.push(key));
-    const abort = new AbortController();
-    const running = allCaches(caches).map((c) => c.run(abort.signal));
-    stops.push(async () => {
-      abort.abort();
-      await Promise.all(running);
-    });
+    stops.push(runCaches(caches));
 
     await Promise.all(allCaches(caches).map((c) => c.waitForSync()));
     // Every AgentJob, from its own list; the roles' list may wake their users again (the queue
