@@ -169,6 +169,8 @@ ${realNodeTips}  kubectl get aj -A                 # NAME SCHEDULE SUSPENDED PHA
   kubectl describe aj summarize -n agents
   kubectl apply -f ${join(EXAMPLES, 'bad', 'missing-refs.yaml')}   # refused, with the reasons
   kubectl annotate aj pr-fixer -n agents thurkube.thurbeen.eu/run-now="$(date +%s)"   # run the CronJob now
+  kubectl thurkube run pr-fixer -n agents --wait   # the plugin, once bin/kubectl-thurkube.mjs is linked on PATH as kubectl-thurkube
+  kubectl thurkube why pr-fixer -n agents          # (README "kubectl thurkube")
 
 Logs of both services follow. Ctrl-C stops everything.
 `);
