@@ -27,7 +27,7 @@ export type Build = 'source' | 'compiled';
 /** What the image sets (Dockerfile ENV NODE_OPTIONS); compiled services run with it here too. */
 export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2';
 /** What the chart sets for the controller (values.yaml controller.nodeOptions), replacing the above. */
-export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=384 --optimize-for-size';
+export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=384';
 
 /** NODE_OPTIONS of a compiled service, as the chart runs it. */
 export const nodeOptionsOf = (command: string | undefined) =>
