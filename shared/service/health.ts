@@ -6,10 +6,10 @@
  * HTTPS server) and on node:http alone (the controller), which then loads neither hono nor
  * @hono/node-server: about 4 MiB of resident memory it would use for three fixed routes.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Hono } from 'hono';
 import { METRICS_CONTENT_TYPE, type Registry } from '../metrics.js';
+import { http } from '../node-http.js';
 
 export interface HealthOptions {
   registry: Registry;
@@ -58,7 +58,7 @@ const isHealthPath = (path: string): path is (typeof HEALTH_PATHS)[number] =>
 export function serveHealth(
   options: HealthOptions & { host: string; port: number; reusePort?: boolean },
 ): Promise<{ port: number; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const known = (req.method === 'GET' || req.method === 'HEAD') && isHealthPath(path);
     const { status, type, body } = known
