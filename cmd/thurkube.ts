@@ -1,8 +1,9 @@
 #!/usr/bin/env -S npx tsx
-/** The one entry point of the image: `thurkube <command>`. */
-import { ADMISSION } from '../admission/main.js';
-import { CONTROLLER } from '../controller/main.js';
-import { allCrdsYaml } from '../shared/crd/yaml.js';
+/**
+ * The one entry point of the image: `thurkube <command>`. Each command's modules are loaded only
+ * when it runs: the controller never loads the webhook's HTTPS server and certificate code, nor
+ * the CRD generator (about 8 MiB of resident memory at start, README "Performance").
+ */
 import { runService, type Service } from '../shared/service/run.js';
 import { versionLine } from './version.js';
 
@@ -27,22 +28,25 @@ interface Command {
 
 const service = <C>(s: Service<C>): Command => ({ help: s.usage, run: (args) => runService(s, args) });
 
-const crd: Command = {
-  help: `Usage: thurkube crd
+const crd = async (): Promise<Command> => {
+  const { allCrdsYaml } = await import('../shared/crd/yaml.js');
+  return {
+    help: `Usage: thurkube crd
 
 Prints the CustomResourceDefinitions of all eight thurkube kinds as one multi-document YAML
 stream, generated from the schema package. Example: thurkube crd | kubectl apply -f -`,
-  run() {
-    process.stdout.write(allCrdsYaml());
-    return 0;
-  },
+    run() {
+      process.stdout.write(allCrdsYaml());
+      return 0;
+    },
+  };
 };
 
-const commands: Record<string, Command> = {
-  controller: service(CONTROLLER),
+const commands: Record<string, () => Promise<Command>> = {
+  controller: async () => service((await import('../controller/main.js')).CONTROLLER),
   crd,
   '--crd': crd,
-  admission: service(ADMISSION),
+  admission: async () => service((await import('../admission/main.js')).ADMISSION),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -55,11 +59,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(versionLine());
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
     console.error(`thurkube: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);
     return 0;

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_NODE_OPTIONS } from '../dev/cluster/services.js';
+import { CONTROLLER_NODE_OPTIONS, IMAGE_NODE_OPTIONS } from '../dev/cluster/services.js';
 import { allCrdsYaml } from '../shared/crd/yaml.js';
 
 const run = promisify(execFile);
@@ -47,6 +47,19 @@ describe('the compiled CLI', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     expect((await node(['--crd'])).stdout).toBe(allCrdsYaml());
     expect((await node(['--version'])).stdout).toBe(`thurkube ${pkg.version}\n`);
+  });
+
+  it('runs each service with the Node options the image and the chart give it (NODE_OPTIONS takes only some V8 flags)', async () => {
+    for (const [command, options] of [
+      ['controller', CONTROLLER_NODE_OPTIONS],
+      ['admission', IMAGE_NODE_OPTIONS],
+    ] as const) {
+      const { stdout } = await run(process.execPath, [cli, command, '--help'], {
+        cwd: root,
+        env: { ...process.env, NODE_OPTIONS: options },
+      });
+      expect(stdout).toContain(`thurkube ${command}`);
+    }
   });
 
   it('knows the controller and admission commands', async () => {

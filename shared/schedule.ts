@@ -6,8 +6,20 @@
  * tells when the schedule fires next, in its time zone. The admission webhook checks schedules and
  * zones with this module; the controller reports the next run with it.
  */
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
 import { secondsIso } from './time.js';
+
+type CronParser = typeof import('cron-parser');
+let cronParser: CronParser | undefined;
+/**
+ * cron-parser (with luxon) is loaded when a schedule is first asked when it fires: a controller
+ * with only one-shot AgentJobs never needs it, and it costs about 2 MiB resident. It is CommonJS,
+ * so a synchronous require keeps these functions synchronous.
+ */
+const cron = (): CronParser['CronExpressionParser'] => {
+  cronParser ??= createRequire(import.meta.url)('cron-parser') as CronParser;
+  return cronParser.CronExpressionParser;
+};
 
 /** The macros Kubernetes accepts, with their five-field meaning. `@every` is not a CronJob schedule. */
 export const MACROS: Record<string, string> = {
@@ -123,7 +135,7 @@ const firesCache = new Map<string, boolean>();
  */
 export function nextRun(fields: string, timezone: string, from = new Date()): Date | undefined {
   try {
-    return CronExpressionParser.parse(fields, { tz: timezone, currentDate: from }).next().toDate();
+    return cron().parse(fields, { tz: timezone, currentDate: from }).next().toDate();
   } catch {
     // cron-parser refuses dates that do not exist (30 February) and gives up on a search that
     // finds none: either way the schedule never fires.

@@ -26,13 +26,23 @@ export type Build = 'source' | 'compiled';
 
 /** What the image sets (Dockerfile ENV NODE_OPTIONS); compiled services run with it here too. */
 export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2';
+/** What the chart sets for the controller (values.yaml controller.nodeOptions), replacing the above. */
+export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=384';
+
+/** NODE_OPTIONS of a compiled service, as the chart runs it. */
+export const nodeOptionsOf = (command: string | undefined) =>
+  command === 'controller' ? CONTROLLER_NODE_OPTIONS : IMAGE_NODE_OPTIONS;
 
 export function serviceCommand(build: Build = 'source'): { command: string; args: string[] } {
   if (build === 'compiled') {
     const compiled = join(ROOT, 'dist', 'cmd', 'thurkube.js');
     if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run npm run build`);
     // The benchmarks run the services on another Node too (the image ships a newer one).
-    return { command: process.env.THURKUBE_SERVICE_NODE || process.execPath, args: [compiled] };
+    // As the image's entry point runs it (source maps cost about 1 MiB resident).
+    return {
+      command: process.env.THURKUBE_SERVICE_NODE || process.execPath,
+      args: ['--enable-source-maps', compiled],
+    };
   }
   return { command: process.execPath, args: ['--import', 'tsx', join(ROOT, 'cmd', 'thurkube.ts')] };
 }
@@ -63,7 +73,7 @@ export async function startService(
   const nodeArgs = process.env.THURKUBE_SERVICE_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   const child = spawn(command, [...nodeArgs, ...base, ...args], {
     cwd: ROOT,
-    env: o.build === 'compiled' ? { ...process.env, NODE_OPTIONS: IMAGE_NODE_OPTIONS } : process.env,
+    env: o.build === 'compiled' ? { ...process.env, NODE_OPTIONS: nodeOptionsOf(args[0]) } : process.env,
     stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
   });
   if (fd !== undefined) closeSync(fd);
@@ -139,4 +149,12 @@ export function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
+}
+
+/** User and system CPU time a process has used, in seconds, from /proc (clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command (in parentheses, which may hold spaces): utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

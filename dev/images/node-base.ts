@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { run } from '../cluster/run.js';
 import { budToArchive } from './buildah.js';
 import { type CachedImage, cachedImage, contentKey } from './cache.js';
+import { npmPackage } from './node-binary.js';
 import { IMAGE_VERSIONS, IMAGES } from './versions.js';
 
 /** Bumped when the recipe below changes, so cached archives are rebuilt. */
@@ -24,17 +25,6 @@ async function must(what: string, binary: string, args: string[]): Promise<strin
       `${what} failed (${binary} ${args.join(' ')}):\n${(r.stderr || r.stdout).trim().slice(-3000)}`,
     );
   return r.stdout;
-}
-
-/** `npm pack NAME@VERSION` into `dir`, extracted; returns the package directory. */
-async function npmPackage(name: string, version: string, dir: string): Promise<string> {
-  const r = await run('npm', ['pack', `${name}@${version}`, '--pack-destination', dir, '--silent']);
-  if (r.code !== 0) throw new Error(`npm pack ${name}@${version} failed:\n${r.stderr || r.stdout}`);
-  const tgz = join(dir, r.stdout.trim().split('\n').pop() ?? '');
-  const out = join(dir, name);
-  mkdirSync(out, { recursive: true });
-  await must(`extracting ${name}`, 'tar', ['-xzf', tgz, '-C', out, '--strip-components=1']);
-  return out;
 }
 
 export async function assembleRootfs(

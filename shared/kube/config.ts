@@ -8,8 +8,8 @@
  * CA data or files. Exec and auth-provider plugins are refused with a clear message.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
 import { ThurkubeError } from '../errors.js';
 
 export interface Connection {
@@ -63,6 +63,8 @@ function tokenFromFile(path: string): (reread?: boolean) => string | undefined {
  */
 export function readKubeconfig(paths: string[]): KubeconfigFile {
   const merged: Required<KubeconfigFile> = { 'current-context': '', contexts: [], clusters: [], users: [] };
+  // yaml (CommonJS) is loaded only here: in a pod the service account needs no YAML reader.
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   for (const path of paths) {
     let file: KubeconfigFile;
     try {

@@ -5,9 +5,9 @@
  * chunks of a watch and errors, so the client's retries and the watch cache can be tested
  * without a server.
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ThurkubeError } from '../errors.js';
+import { http, https } from '../node-http.js';
 import type { Connection } from './config.js';
 
 export interface HttpRequest {
@@ -31,7 +31,7 @@ export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
 
 /** Node's http(s), keep-alive, with the Connection's CA, client certificate and TLS checks. */
 export function nodeTransport(connection: Connection): Transport {
-  const agent = new Agent({
+  const agent = new https.Agent({
     keepAlive: true,
     maxSockets: 64,
     ca: connection.ca,
@@ -42,7 +42,7 @@ export function nodeTransport(connection: Connection): Transport {
   return ({ method, url, headers, body, signal, timeoutMs }) =>
     new Promise((resolve, reject) => {
       const plain = url.protocol === 'http:';
-      const send = plain ? httpRequest : httpsRequest;
+      const send = plain ? http.request : https.request;
       const req = send(url, { method, headers, agent: plain ? undefined : agent, signal }, (res) =>
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
       );

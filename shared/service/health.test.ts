@@ -23,10 +23,32 @@ describe('health routes', () => {
     expect(await metrics.text()).toContain('things_total 3');
   });
 
-  it('serves them over plain HTTP on 127.0.0.1 and closes', async () => {
-    const server = await serveHealth({ registry: new Registry(), host: '127.0.0.1', port: 0 });
+  it('serves the same answers over plain HTTP on 127.0.0.1, 404 for anything else, and closes', async () => {
+    const registry = new Registry();
+    registry.counter('things_total', 'Things.').inc({}, 2);
+    let reasons = ['watch cache agentjobs has not synced'];
+    const server = await serveHealth({ registry, notReady: () => reasons, host: '127.0.0.1', port: 0 });
+    const get = async (path: string, method = 'GET') => {
+      const res = await fetch(`http://127.0.0.1:${server.port}${path}`, { method });
+      return [res.status, await res.text(), res.headers.get('content-type')];
+    };
     try {
-      expect(await (await fetch(`http://127.0.0.1:${server.port}/readyz`)).text()).toBe('ok');
+      expect(await get('/healthz')).toEqual([200, 'ok', 'text/plain; charset=UTF-8']);
+      expect(await get('/readyz')).toEqual([
+        503,
+        'not ready: watch cache agentjobs has not synced',
+        'text/plain; charset=UTF-8',
+      ]);
+      reasons = [];
+      expect(await get('/readyz?verbose')).toEqual([200, 'ok', 'text/plain; charset=UTF-8']);
+      expect(await get('/metrics')).toEqual([
+        200,
+        expect.stringContaining('things_total 2'),
+        'text/plain; version=0.0.4; charset=utf-8',
+      ]);
+      expect(await get('/healthz', 'HEAD')).toEqual([200, '', 'text/plain; charset=UTF-8']);
+      expect((await get('/metrics', 'POST'))[0]).toBe(404);
+      expect((await get('/other'))[0]).toBe(404);
     } finally {
       await server.close();
     }

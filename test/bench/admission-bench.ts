@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../dev/cluster/ports.js';
-import { rssMiB, type Service, startService } from '../../dev/cluster/services.js';
+import { cpuSeconds, rssMiB, type Service, startService } from '../../dev/cluster/services.js';
 import { API_VERSION } from '../../shared/api.js';
 import { testPki } from '../fixtures/admission/loopback.js';
 import { example } from '../fixtures/load.js';
@@ -22,6 +22,11 @@ export interface RouteFigures {
   achievedRps: number;
   errors: number;
   saturationRps: number;
+  /**
+   * CPU the admission process spent per request at saturation, in µs: what the route costs,
+   * less disturbed by other work on the machine than the request rate.
+   */
+  serverCpuUs: number;
 }
 
 export interface AdmissionServer {
@@ -200,8 +205,9 @@ export async function saturation(
   connections: number,
   seconds: number,
   agent = new Agent({ ca: server.ca, keepAlive: true, maxSockets: connections }),
-): Promise<number> {
+): Promise<{ rps: number; serverCpuUs: number }> {
   const until = performance.now() + seconds * 1000;
+  const cpuBefore = cpuSeconds(server.service.pid);
   let done = 0;
   const worker = async () => {
     while (performance.now() < until) {
@@ -211,7 +217,10 @@ export async function saturation(
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: connections }, worker));
-  return done / ((performance.now() - started) / 1000);
+  return {
+    rps: done / ((performance.now() - started) / 1000),
+    serverCpuUs: ((cpuSeconds(server.service.pid) - cpuBefore) * 1e6) / done,
+  };
 }
 
 /** Connections kept open for a route's phases, as the API server keeps its own to a webhook. */
@@ -230,15 +239,8 @@ export async function routeFigures(
     // the hot paths (the first seconds of a fresh process are several times slower).
     await saturation(server, path, template, CONNECTIONS, 5, agent);
     const fixed = await fixedRate(server, agent, path, template, rate, seconds);
-    const saturationRps = await saturation(
-      server,
-      path,
-      template,
-      CONNECTIONS,
-      Math.max(3, seconds / 2),
-      agent,
-    );
-    return { ...fixed, saturationRps };
+    const saturated = await saturation(server, path, template, CONNECTIONS, Math.max(3, seconds / 2), agent);
+    return { ...fixed, saturationRps: saturated.rps, serverCpuUs: saturated.serverCpuUs };
   } finally {
     agent.destroy();
   }

