@@ -4,7 +4,9 @@
  * when it runs: the controller never loads the webhook's HTTPS server and certificate code, nor
  * the CRD generator (about 8 MiB of resident memory at start, README "Performance").
  */
+import { messageOf } from '../shared/errors.js';
 import { runService, type Service } from '../shared/service/run.js';
+import { applyV8Flags } from '../shared/service/v8-flags.js';
 import { versionLine } from './version.js';
 
 const USAGE = `Usage: thurkube <command> [options]
@@ -18,6 +20,10 @@ Options:
   --crd        the same as the crd command (as the Rust original: docker run ... thurkube --crd)
   --version    print the version
   --help       this text
+
+Environment:
+  THURKUBE_V8_FLAGS  V8 flags a service sets at start, space-separated (those NODE_OPTIONS refuses),
+                     e.g. "--no-opt --optimize-for-size", what the chart gives the controller
 
 Run "thurkube <command> --help" for the options of a command.`;
 
@@ -62,6 +68,13 @@ async function main(argv: string[]): Promise<number> {
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) {
     console.error(`thurkube: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    // Before the command's modules load and run: what they compile follows the flags.
+    applyV8Flags();
+  } catch (error) {
+    console.error(`thurkube ${name}: ${messageOf(error)}`);
     return 2;
   }
   const command = await load();

@@ -8,7 +8,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROLLER_NODE_OPTIONS, IMAGE_NODE_OPTIONS } from '../dev/cluster/services.js';
+import {
+  CONTROLLER_NODE_OPTIONS,
+  CONTROLLER_V8_FLAGS,
+  compiledEnv,
+  IMAGE_NODE_OPTIONS,
+} from '../dev/cluster/services.js';
 import { allCrdsYaml } from '../shared/crd/yaml.js';
 
 const run = promisify(execFile);
@@ -49,17 +54,30 @@ describe('the compiled CLI', () => {
     expect((await node(['--version'])).stdout).toBe(`thurkube ${pkg.version}\n`);
   });
 
-  it('runs each service with the Node options the image and the chart give it (NODE_OPTIONS takes only some V8 flags)', async () => {
-    for (const [command, options] of [
-      ['controller', CONTROLLER_NODE_OPTIONS],
-      ['admission', IMAGE_NODE_OPTIONS],
-    ] as const) {
-      const { stdout } = await run(process.execPath, [cli, command, '--help'], {
-        cwd: root,
-        env: { ...process.env, NODE_OPTIONS: options },
-      });
+  it('runs each service with the Node options and V8 flags the image and the chart give it (NODE_OPTIONS takes only some V8 flags)', async () => {
+    for (const command of ['controller', 'admission'] as const) {
+      const env = compiledEnv(command);
+      expect(env.NODE_OPTIONS).toBe(command === 'controller' ? CONTROLLER_NODE_OPTIONS : IMAGE_NODE_OPTIONS);
+      const { stdout, stderr } = await run(process.execPath, [cli, command, '--help'], { cwd: root, env });
       expect(stdout).toContain(`thurkube ${command}`);
+      // V8 names a flag it does not know on stderr; the chart's are all known.
+      expect(stderr).toBe('');
     }
+    expect(compiledEnv('controller').THURKUBE_V8_FLAGS).toBe(CONTROLLER_V8_FLAGS);
+  });
+
+  it('refuses a THURKUBE_V8_FLAGS that is not a list of flags, before starting anything', async () => {
+    const failed = await run(process.execPath, [cli, 'controller', '--kubeconfig', '/nonexistent'], {
+      cwd: root,
+      env: { ...process.env, THURKUBE_V8_FLAGS: '--no-opt optimize-for-size' },
+    }).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toContain(
+      'thurkube controller: THURKUBE_V8_FLAGS: "optimize-for-size" is not a V8 flag',
+    );
   });
 
   it('knows the controller and admission commands', async () => {

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { V8_FLAGS_ENV } from '../../shared/service/v8-flags.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -29,9 +30,19 @@ export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2';
 /** What the chart sets for the controller (values.yaml controller.nodeOptions), replacing the above. */
 export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=384';
 
+/** What the chart sets for the controller (values.yaml controller.v8Flags, THURKUBE_V8_FLAGS). */
+export const CONTROLLER_V8_FLAGS = '--no-opt --optimize-for-size';
+
 /** NODE_OPTIONS of a compiled service, as the chart runs it. */
 export const nodeOptionsOf = (command: string | undefined) =>
   command === 'controller' ? CONTROLLER_NODE_OPTIONS : IMAGE_NODE_OPTIONS;
+
+/** The environment of a compiled service, as the image and the chart give it. */
+export const compiledEnv = (command: string | undefined): NodeJS.ProcessEnv => ({
+  ...process.env,
+  NODE_OPTIONS: nodeOptionsOf(command),
+  [V8_FLAGS_ENV]: command === 'controller' ? CONTROLLER_V8_FLAGS : '',
+});
 
 export function serviceCommand(build: Build = 'source'): { command: string; args: string[] } {
   if (build === 'compiled') {
@@ -73,7 +84,7 @@ export async function startService(
   const nodeArgs = process.env.THURKUBE_SERVICE_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   const child = spawn(command, [...nodeArgs, ...base, ...args], {
     cwd: ROOT,
-    env: o.build === 'compiled' ? { ...process.env, NODE_OPTIONS: nodeOptionsOf(args[0]) } : process.env,
+    env: o.build === 'compiled' ? compiledEnv(args[0]) : process.env,
     stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
   });
   if (fd !== undefined) closeSync(fd);

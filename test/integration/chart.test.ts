@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitPems } from '../../certs/inspect.js';
 import { SecretCertificateSource } from '../../certs/secret-source.js';
 import { installCrds } from '../../dev/cluster/crds.js';
-import { CONTROLLER_NODE_OPTIONS } from '../../dev/cluster/services.js';
+import { CONTROLLER_NODE_OPTIONS, CONTROLLER_V8_FLAGS } from '../../dev/cluster/services.js';
 import { KubeClient } from '../../shared/kube/client.js';
 import { type Connection, connectionFromKubeconfig } from '../../shared/kube/config.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../shared/webhooks.js';
@@ -58,6 +58,9 @@ describe('chart: rendering', () => {
     const res = await helm(['template', 'x', CHART_DIR, ...setArgs({ 'admission.missingRefs': 'maybe' })]);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain("at '/admission/missingRefs': value must be one of 'deny', 'warn'");
+    const flags = await helm(['template', 'x', CHART_DIR, ...setArgs({ 'controller.v8Flags': 'no-opt' })]);
+    expect(flags.code).not.toBe(0);
+    expect(flags.stderr).toContain("at '/controller/v8Flags'");
   });
 
   it('renders exactly the webhook configurations that shared/webhooks.ts builds, by Service and by URL', async () => {
@@ -163,12 +166,16 @@ describe('chart: rendering', () => {
         'Deployment',
         'thurkube-controller',
       ).spec?.template.spec?.containers[0]?.env;
-    expect(await envOf()).toEqual([{ name: 'NODE_OPTIONS', value: CONTROLLER_NODE_OPTIONS }]);
+    expect(await envOf()).toEqual([
+      { name: 'NODE_OPTIONS', value: CONTROLLER_NODE_OPTIONS },
+      { name: 'THURKUBE_V8_FLAGS', value: CONTROLLER_V8_FLAGS },
+    ]);
     expect(
       await envOf({
         'apiServer.host': '127.0.0.1',
         'apiServer.port': 6443,
         'controller.nodeOptions': '--max-old-space-size=900',
+        'controller.v8Flags': '',
       }),
     ).toEqual([
       { name: 'NODE_OPTIONS', value: '--max-old-space-size=900' },
