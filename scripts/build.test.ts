@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ADMISSION_NODE_OPTIONS,
   CONTROLLER_NODE_OPTIONS,
   CONTROLLER_V8_FLAGS,
   compiledEnv,
@@ -57,7 +58,9 @@ describe('the compiled CLI', () => {
   it('runs each service with the Node options and V8 flags the image and the chart give it (NODE_OPTIONS takes only some V8 flags)', async () => {
     for (const command of ['controller', 'admission'] as const) {
       const env = compiledEnv(command);
-      expect(env.NODE_OPTIONS).toBe(command === 'controller' ? CONTROLLER_NODE_OPTIONS : IMAGE_NODE_OPTIONS);
+      expect(env.NODE_OPTIONS).toBe(
+        command === 'controller' ? CONTROLLER_NODE_OPTIONS : ADMISSION_NODE_OPTIONS,
+      );
       const { stdout, stderr } = await run(process.execPath, [cli, command, '--help'], { cwd: root, env });
       expect(stdout).toContain(`thurkube ${command}`);
       // V8 names a flag it does not know on stderr; the chart's are all known.

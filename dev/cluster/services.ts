@@ -33,9 +33,16 @@ export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-
 /** What the chart sets for the controller (values.yaml controller.v8Flags, THURKUBE_V8_FLAGS). */
 export const CONTROLLER_V8_FLAGS = '--no-opt --optimize-for-size';
 
+/** What the chart sets for the webhook (values.yaml admission.nodeOptions), replacing the image's. */
+export const ADMISSION_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=128';
+
 /** NODE_OPTIONS of a compiled service, as the chart runs it. */
 export const nodeOptionsOf = (command: string | undefined) =>
-  command === 'controller' ? CONTROLLER_NODE_OPTIONS : IMAGE_NODE_OPTIONS;
+  command === 'controller'
+    ? CONTROLLER_NODE_OPTIONS
+    : command === 'admission'
+      ? ADMISSION_NODE_OPTIONS
+      : IMAGE_NODE_OPTIONS;
 
 /** The environment of a compiled service, as the image and the chart give it. */
 export const compiledEnv = (command: string | undefined): NodeJS.ProcessEnv => ({

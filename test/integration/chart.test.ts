@@ -17,7 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitPems } from '../../certs/inspect.js';
 import { SecretCertificateSource } from '../../certs/secret-source.js';
 import { installCrds } from '../../dev/cluster/crds.js';
-import { CONTROLLER_NODE_OPTIONS, CONTROLLER_V8_FLAGS } from '../../dev/cluster/services.js';
+import {
+  ADMISSION_NODE_OPTIONS,
+  CONTROLLER_NODE_OPTIONS,
+  CONTROLLER_V8_FLAGS,
+} from '../../dev/cluster/services.js';
 import { KubeClient } from '../../shared/kube/client.js';
 import { type Connection, connectionFromKubeconfig } from '../../shared/kube/config.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../shared/webhooks.js';
@@ -181,6 +185,19 @@ describe('chart: rendering', () => {
       { name: 'NODE_OPTIONS', value: '--max-old-space-size=900' },
       { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' },
       { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
+    ]);
+  });
+
+  it('runs the webhook with the V8 heap options the storm benchmark measures', async () => {
+    const envOf = async (values: Record<string, string | number | boolean> = {}) =>
+      find<V1Deployment>(
+        (await template(helm, 'thurkube', 'thurkube-system', values)).objects,
+        'Deployment',
+        'thurkube-admission',
+      ).spec?.template.spec?.containers[0]?.env;
+    expect(await envOf()).toEqual([{ name: 'NODE_OPTIONS', value: ADMISSION_NODE_OPTIONS }]);
+    expect(await envOf({ 'admission.nodeOptions': '--max-old-space-size=400' })).toEqual([
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=400' },
     ]);
   });
 });
