@@ -16,7 +16,7 @@ import { WatchCache } from '../../shared/kube/watch-cache.js';
 import { FIELD_MANAGER } from '../../shared/labels.js';
 import { desiredConfigMap, desiredJob, render } from '../../shared/render/children.js';
 import type { AgentJobSpec } from '../../shared/schemas/agent-job.js';
-import { sleep } from '../../shared/time.js';
+import { microTime, sleep } from '../../shared/time.js';
 import { example } from '../fixtures/load.js';
 import { minimalInput } from '../fixtures/render.js';
 import { controllerWrites, requestCounts } from './apiserver-metrics.js';
@@ -244,14 +244,39 @@ async function writeChildren(c: BenchCluster, ns: string, i: number, uid: string
   return rendered.configHash;
 }
 
-/** The same objects written directly: AgentJob, ConfigMap, Job, status; the API server's floor. */
+/**
+ * An event as the controller records one on AgentJob `bench-i` (events.k8s.io/v1). The floors
+ * write the controller's events too, since they are writes it must make: Applied for new
+ * children, RunStopped for the run a new config supersedes.
+ */
+function writeEvent(c: BenchCluster, ns: string, i: number, uid: string, reason: string): Promise<unknown> {
+  return c.client.create(RESOURCES.events, {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name: `bench-${i}.${randomBytes(8).toString('hex')}`, namespace: ns },
+    eventTime: microTime(new Date()),
+    type: 'Normal',
+    reason,
+    action: reason,
+    note: `bench floor: ${reason}`,
+    reportingController: 'thurkube.thurbeen.eu/bench-floor',
+    reportingInstance: 'bench',
+    regarding: { apiVersion: API_VERSION, kind: 'AgentJob', name: `bench-${i}`, namespace: ns, uid },
+  });
+}
+
+/**
+ * The same objects written directly: AgentJob, ConfigMap, Job, status and the Applied event (sent
+ * beside the others, as the controller's are); the API server's floor.
+ */
 export async function floor(c: BenchCluster, n: number, concurrency: number): Promise<number> {
   const ns = await newNamespace(c, `bench-floor-${n}`);
   try {
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
       const created = await c.client.create(agentJobs, agentJob(ns, i));
-      await writeChildren(c, ns, i, created.metadata?.uid ?? '');
+      const uid = created.metadata?.uid ?? '';
+      await Promise.all([writeChildren(c, ns, i, uid), writeEvent(c, ns, i, uid, 'Applied')]);
     });
     return (performance.now() - started) / 1000;
   } finally {
@@ -261,8 +286,8 @@ export async function floor(c: BenchCluster, n: number, concurrency: number): Pr
 
 /**
  * The floor of a fan-out: for N existing AgentJobs, what the controller writes when their role
- * changes (the new ConfigMap, the new Job, the deletion of the run it supersedes, the status),
- * written directly at the same concurrency.
+ * changes (the new ConfigMap, the new Job, the deletion of the run it supersedes, the status, and
+ * its Applied and RunStopped events), written directly at the same concurrency.
  */
 export async function fanoutFloor(c: BenchCluster, n: number, concurrency: number): Promise<number> {
   const ns = await newNamespace(c, `bench-fanfloor-${n}`);
@@ -276,7 +301,12 @@ export async function fanoutFloor(c: BenchCluster, n: number, concurrency: numbe
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
       const old = before[i] ?? { uid: '', hash: '' };
+      const events = Promise.all([
+        writeEvent(c, ns, i, old.uid, 'Applied'),
+        writeEvent(c, ns, i, old.uid, 'RunStopped'),
+      ]);
       await writeChildren(c, ns, i, old.uid, ['Read', 'Grep']);
+      await events;
       await c.client.delete(
         RESOURCES.jobs,
         { namespace: ns, name: `bench-${i}-${old.hash}` },
