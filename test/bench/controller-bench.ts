@@ -49,15 +49,16 @@ export async function pool(
  * start, so what is measured is the controller's own work, not the agents' runs (with kwok those
  * finish in milliseconds and add status writes and events of their own to the window).
  */
-export async function newNamespace(c: BenchCluster, prefix: string): Promise<string> {
+export async function newNamespace(c: BenchCluster, prefix: string, holdRuns = true): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await c.client.create(RESOURCES.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  await c.client.create(RESOURCES.resourceQuotas, {
-    apiVersion: 'v1',
-    kind: 'ResourceQuota',
-    metadata: { name: 'no-runs', namespace: name },
-    spec: { hard: { pods: '0' } },
-  });
+  if (holdRuns)
+    await c.client.create(RESOURCES.resourceQuotas, {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'no-runs', namespace: name },
+      spec: { hard: { pods: '0' } },
+    });
   for (;;) {
     try {
       await c.client.get(RESOURCES.serviceAccounts, { namespace: name, name: 'default' });
@@ -386,3 +387,51 @@ export async function heapSnapshot(pid: number, dir: string, label: string): Pro
 }
 
 export type { AgentJobSpec };
+
+export interface RunWrites {
+  /** The controller's writes per AgentJob from its creation until its one run is recorded. */
+  writesPerAgentJob: number;
+  /** The same, less the 4 writes of a new AgentJob: what one run adds. */
+  writesPerRun: number;
+  seconds: number;
+}
+
+const ranOnce = (o: KubeObject) =>
+  (o.status as { runs?: { result?: string }[] } | undefined)?.runs?.[0]?.result === 'Succeeded';
+
+/**
+ * What runs cost in writes: N one-shot AgentJobs whose runs do start (no quota; kwok's stages take
+ * each pod to Succeeded at once), counted on the controller's own request counter until every
+ * AgentJob records its run and the controller has sent nothing for 3 s (the pods' and Jobs' own
+ * status updates are the Job controller's and kwok's, not counted).
+ */
+export async function runWrites(c: BenchCluster, n: number, concurrency: number): Promise<RunWrites> {
+  const ns = await newNamespace(c, `bench-runs-${n}`, false);
+  try {
+    await applyReferences(c, ns);
+    const controller = await startController(c, ns, concurrency);
+    const progress = await watching(c, agentJobs, ns);
+    try {
+      await sleep(1000);
+      const before = await controllerRequests(controller.metricsPort);
+      const started = performance.now();
+      await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
+      while (progress.cache.list().filter(ranOnce).length < n) await sleep(100);
+      const seconds = (performance.now() - started) / 1000;
+      let last = await controllerRequests(controller.metricsPort);
+      for (let quiet = 0; quiet < 3; ) {
+        await sleep(1000);
+        const now = await controllerRequests(controller.metricsPort);
+        quiet = now === last ? quiet + 1 : 0;
+        last = now;
+      }
+      const perAgentJob = (last - before) / n;
+      return { writesPerAgentJob: perAgentJob, writesPerRun: perAgentJob - 4, seconds };
+    } finally {
+      await progress.close();
+      await controller.stop();
+    }
+  } finally {
+    await dropNamespace(c, ns);
+  }
+}

@@ -4,6 +4,7 @@
  */
 import type { RouteFigures } from './admission-bench.js';
 import type { StormFigures } from './admission-storm.js';
+import type { RunWrites } from './controller-bench.js';
 import { median, round } from './stats.js';
 
 export interface SizeResults {
@@ -30,6 +31,7 @@ export interface Results {
   idle: number[];
   fanout: number[];
   fanoutFloor: number[];
+  runWrites: RunWrites[];
   /** The 1-minute load average at the start of each measured phase. */
   loads: { what: string; load1: number }[];
 }
@@ -74,6 +76,7 @@ export function figures(r: Results): Record<string, number> {
   const [first, last] = [r.sizes[0], r.sizes.at(-1)];
   if (first !== undefined && last !== undefined && last > first)
     out.controller_kib_per_agentjob = slopeKiB(r, first, last);
+  if (r.runWrites.length > 0) out.writes_per_run = med(r.runWrites.map((w) => w.writesPerRun));
   if (r.storm.length > 0) out.admission_storm_peak_rss_mib = med(r.storm.map((s) => s.peakRssMiB));
   return out;
 }
@@ -130,5 +133,10 @@ export function table(r: Results, header: string): string[] {
         `  idle writes per minute at 1000: ${f.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${f.fanout_1000_s}s (floor: the same writes by a tight client, ${f.fanout_floor_1000_s}s; ratio ${round(med(r.fanout) / med(r.fanoutFloor), 2)})`,
       );
   }
+  if (r.runWrites.length > 0)
+    lines.push(
+      '',
+      `runs (one-shot AgentJobs whose runs run on kwok): ${med(r.runWrites.map((w) => w.writesPerAgentJob))} controller writes per AgentJob with its run, ${f.writes_per_run} per run (runs: ${r.runWrites.map((w) => round(w.writesPerRun, 2)).join(', ')})`,
+    );
   return lines;
 }

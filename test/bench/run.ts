@@ -37,12 +37,13 @@ import {
   heapSnapshot,
   idleWrites,
   newNamespace,
+  runWrites,
 } from './controller-bench.js';
 import { figures, type Results, type SizeResults, table } from './report.js';
 import { round } from './stats.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PARTS = ['admission', 'storm', 'controller'] as const;
+const PARTS = ['admission', 'storm', 'controller', 'runs'] as const;
 type Part = (typeof PARTS)[number];
 const HELP = `Usage: npm run bench [-- options]
 
@@ -61,7 +62,8 @@ const HELP = `Usage: npm run bench [-- options]
   --heap-snapshots DIR  write a heap snapshot of the controller at start and once converged at each
                         size (first run only; read them with test/bench/heap-summary.ts)
   --out FILE            where the raw results go (default bench/results/last.json)
-  --only PARTS          some of admission, storm, controller (comma-separated): run those only
+  --run-agentjobs N     AgentJobs of the runs part, whose runs do run (default 200)
+  --only PARTS          some of admission, storm, controller, runs (comma-separated): run those only
                         (figures of the others are then missing)
   --max-load L          before each phase, wait until the 1-minute load average is under L (the
                         load at the start of every phase is recorded either way)
@@ -80,6 +82,7 @@ interface Options {
   stormSeconds: number;
   stormConnections: number;
   maxLoad: number;
+  runAgentJobs: number;
   part(name: Part): boolean;
   snapshots?: string;
 }
@@ -179,6 +182,16 @@ async function controllerPart(o: Options, c: BenchCluster, results: Results, ser
   }
 }
 
+async function runsPart(o: Options, c: BenchCluster, results: Results) {
+  for (let i = 0; i < (o.part('runs') ? o.runs : 0); i++) {
+    await loadBefore(o, `runs ${i + 1}`, results.loads);
+    say(`runs run ${i + 1}/${o.runs}: ${o.runAgentJobs} AgentJobs whose runs run (kwok), writes counted`);
+    const w = await runWrites(c, o.runAgentJobs, 32);
+    results.runWrites.push(w);
+    say(`  ${round(w.writesPerAgentJob)} writes per AgentJob with its run, ${round(w.writesPerRun)} per run`);
+  }
+}
+
 function parseOptions() {
   const { values } = parseArgs({
     options: {
@@ -191,6 +204,7 @@ function parseOptions() {
       'storm-seconds': { type: 'string', default: '20' },
       'storm-connections': { type: 'string', default: '64' },
       'max-load': { type: 'string', default: 'Infinity' },
+      'run-agentjobs': { type: 'string', default: '200' },
       node: { type: 'string' },
       'heap-snapshots': { type: 'string' },
       out: { type: 'string', default: join(ROOT, 'bench', 'results', 'last.json') },
@@ -210,6 +224,7 @@ function parseOptions() {
     stormSeconds: Number(values['storm-seconds']),
     stormConnections: Number(values['storm-connections']),
     maxLoad: Number(values['max-load']),
+    runAgentJobs: Number(values['run-agentjobs']),
     part: (name) => !only || only.includes(name),
     snapshots: values['heap-snapshots'],
   };
@@ -273,6 +288,7 @@ async function main(): Promise<number> {
       idle: [],
       fanout: [],
       fanoutFloor: [],
+      runWrites: [],
       loads: [],
     };
 
@@ -284,6 +300,7 @@ async function main(): Promise<number> {
     await stormPart(o, cluster.kubeconfig, admNs, results);
     // The admission server still runs, so that its memory is read beside the controller's.
     await controllerPart(o, c, results, server);
+    await runsPart(o, c, results);
     await server.stop();
     await dropNamespace(c, admNs);
 
