@@ -163,19 +163,21 @@ describe('chart: rendering', () => {
     for (const crd of crds) expect(crd.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
   });
 
+  /** The environment of a Deployment's container as the chart renders it with `values`. */
+  const envOf = async (deployment: string, values: Record<string, string | number | boolean> = {}) =>
+    find<V1Deployment>(
+      (await template(helm, 'thurkube', 'thurkube-system', values)).objects,
+      'Deployment',
+      deployment,
+    ).spec?.template.spec?.containers[0]?.env;
+
   it('runs the controller with the V8 heap options the benchmarks measure, beside the API server address', async () => {
-    const envOf = async (values: Record<string, string | number | boolean> = {}) =>
-      find<V1Deployment>(
-        (await template(helm, 'thurkube', 'thurkube-system', values)).objects,
-        'Deployment',
-        'thurkube-controller',
-      ).spec?.template.spec?.containers[0]?.env;
-    expect(await envOf()).toEqual([
+    expect(await envOf('thurkube-controller')).toEqual([
       { name: 'NODE_OPTIONS', value: CONTROLLER_NODE_OPTIONS },
       { name: 'THURKUBE_V8_FLAGS', value: CONTROLLER_V8_FLAGS },
     ]);
     expect(
-      await envOf({
+      await envOf('thurkube-controller', {
         'apiServer.host': '127.0.0.1',
         'apiServer.port': 6443,
         'controller.nodeOptions': '--max-old-space-size=900',
@@ -189,16 +191,12 @@ describe('chart: rendering', () => {
   });
 
   it('runs the webhook with the V8 heap options the storm benchmark measures', async () => {
-    const envOf = async (values: Record<string, string | number | boolean> = {}) =>
-      find<V1Deployment>(
-        (await template(helm, 'thurkube', 'thurkube-system', values)).objects,
-        'Deployment',
-        'thurkube-admission',
-      ).spec?.template.spec?.containers[0]?.env;
-    expect(await envOf()).toEqual([{ name: 'NODE_OPTIONS', value: ADMISSION_NODE_OPTIONS }]);
-    expect(await envOf({ 'admission.nodeOptions': '--max-old-space-size=400' })).toEqual([
-      { name: 'NODE_OPTIONS', value: '--max-old-space-size=400' },
+    expect(await envOf('thurkube-admission')).toEqual([
+      { name: 'NODE_OPTIONS', value: ADMISSION_NODE_OPTIONS },
     ]);
+    expect(
+      await envOf('thurkube-admission', { 'admission.nodeOptions': '--max-old-space-size=400' }),
+    ).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=400' }]);
   });
 });
 
