@@ -179,24 +179,42 @@ export async function converge(
   concurrency: number,
   hooks: ConvergeHooks = {},
 ): Promise<ConvergeResult> {
-  const ns = await newNamespace(c, `bench-conv-${n}`);
+  return withController(c, `bench-conv-${n}`, true, concurrency, async (ns, controller, progress) => {
+    const rssAtStart = rssMiB(controller.pid);
+    await hooks.atStart?.(controller.pid);
+    const before = controllerWrites(await requestCounts(c.client));
+    const started = performance.now();
+    await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
+    while (readyCount(progress.cache.list()) < n) await sleep(50);
+    const seconds = (performance.now() - started) / 1000;
+    const writes = controllerWrites(await requestCounts(c.client)) - before;
+    const rss = rssMiB(controller.pid);
+    await hooks.converged?.(ns, controller, controller.metricsPort);
+    return { seconds, writesPerAgentJob: writes / n, rssMiB: rss, rssAtStartMiB: rssAtStart };
+  });
+}
+
+type Watching = Awaited<ReturnType<typeof watching>>;
+
+/**
+ * A fresh namespace (runs held back or not) with the references, a controller watching it and a
+ * watch of its AgentJobs, a second after the controller started; all of it removed afterwards.
+ */
+async function withController<T>(
+  c: BenchCluster,
+  prefix: string,
+  holdRuns: boolean,
+  concurrency: number,
+  body: (ns: string, controller: Service & { metricsPort: number }, progress: Watching) => Promise<T>,
+): Promise<T> {
+  const ns = await newNamespace(c, prefix, holdRuns);
   try {
     await applyReferences(c, ns);
     const controller = await startController(c, ns, concurrency);
     const progress = await watching(c, agentJobs, ns);
     try {
       await sleep(1000);
-      const rssAtStart = rssMiB(controller.pid);
-      await hooks.atStart?.(controller.pid);
-      const before = controllerWrites(await requestCounts(c.client));
-      const started = performance.now();
-      await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
-      while (readyCount(progress.cache.list()) < n) await sleep(50);
-      const seconds = (performance.now() - started) / 1000;
-      const writes = controllerWrites(await requestCounts(c.client)) - before;
-      const rss = rssMiB(controller.pid);
-      await hooks.converged?.(ns, controller, controller.metricsPort);
-      return { seconds, writesPerAgentJob: writes / n, rssMiB: rss, rssAtStartMiB: rssAtStart };
+      return await body(ns, controller, progress);
     } finally {
       await progress.close();
       await controller.stop();
@@ -406,32 +424,20 @@ const ranOnce = (o: KubeObject) =>
  * status updates are the Job controller's and kwok's, not counted).
  */
 export async function runWrites(c: BenchCluster, n: number, concurrency: number): Promise<RunWrites> {
-  const ns = await newNamespace(c, `bench-runs-${n}`, false);
-  try {
-    await applyReferences(c, ns);
-    const controller = await startController(c, ns, concurrency);
-    const progress = await watching(c, agentJobs, ns);
-    try {
+  return withController(c, `bench-runs-${n}`, false, concurrency, async (ns, controller, progress) => {
+    const before = await controllerRequests(controller.metricsPort);
+    const started = performance.now();
+    await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
+    while (progress.cache.list().filter(ranOnce).length < n) await sleep(100);
+    const seconds = (performance.now() - started) / 1000;
+    let last = await controllerRequests(controller.metricsPort);
+    for (let quiet = 0; quiet < 3; ) {
       await sleep(1000);
-      const before = await controllerRequests(controller.metricsPort);
-      const started = performance.now();
-      await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
-      while (progress.cache.list().filter(ranOnce).length < n) await sleep(100);
-      const seconds = (performance.now() - started) / 1000;
-      let last = await controllerRequests(controller.metricsPort);
-      for (let quiet = 0; quiet < 3; ) {
-        await sleep(1000);
-        const now = await controllerRequests(controller.metricsPort);
-        quiet = now === last ? quiet + 1 : 0;
-        last = now;
-      }
-      const perAgentJob = (last - before) / n;
-      return { writesPerAgentJob: perAgentJob, writesPerRun: perAgentJob - 4, seconds };
-    } finally {
-      await progress.close();
-      await controller.stop();
+      const now = await controllerRequests(controller.metricsPort);
+      quiet = now === last ? quiet + 1 : 0;
+      last = now;
     }
-  } finally {
-    await dropNamespace(c, ns);
-  }
+    const perAgentJob = (last - before) / n;
+    return { writesPerAgentJob: perAgentJob, writesPerRun: perAgentJob - 4, seconds };
+  });
 }
