@@ -31,7 +31,7 @@ export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2';
 export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-size=384';
 
 /** What the chart sets for the controller (values.yaml controller.v8Flags, THURKUBE_V8_FLAGS). */
-export const CONTROLLER_V8_FLAGS = '--no-opt --optimize-for-size';
+export const CONTROLLER_V8_FLAGS = '--no-opt --no-maglev --optimize-for-size';
 
 /** What the chart sets for the webhook (values.yaml admission.nodeOptions), replacing the image's. */
 export const ADMISSION_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=128';
