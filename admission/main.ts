@@ -3,14 +3,14 @@
  * in-process; runAdmission() puts the service shell around it (shared/service/run.ts): flags,
  * signals, exit code.
  */
-import type pino from 'pino';
+
 import { FileCertificateSource } from '../certs/file-source.js';
 import { secretSourceFromFlags } from '../certs/flags.js';
 import type { CertificateSource } from '../certs/source.js';
 import { DEFAULT_ACCESS_KEY, loadAccessKey } from '../shared/kube/access-key.js';
 import { KubeClient } from '../shared/kube/client.js';
 import { loadKubeConfig } from '../shared/kube/config.js';
-import { createLogger, type Logger } from '../shared/log.js';
+import { createLogger, type LogDestination, type Logger } from '../shared/log.js';
 import { runService, type Service } from '../shared/service/run.js';
 import { createApp } from './app.js';
 import { createCaches, runCaches, unsynced } from './caches.js';
@@ -28,7 +28,7 @@ export interface Admission {
 
 export async function startAdmission(
   config: AdmissionConfig,
-  logDestination?: pino.DestinationStream,
+  logDestination?: LogDestination,
 ): Promise<Admission> {
   const logger = createLogger('admission', config.logLevel, logDestination);
   const client = new KubeClient(loadKubeConfig(config.kubeconfig));

@@ -41,3 +41,82 @@ describe('log lines written in batches', () => {
     expect(JSON.parse(run.stdout.trim())).toMatchObject({ level: 'warn', msg: 'last words' });
   });
 });
+
+describe('log lines', () => {
+  const captured = (level: 'info' | 'debug' | 'warn' = 'info') => {
+    const lines: Record<string, unknown>[] = [];
+    const raw: string[] = [];
+    const log = createLogger('controller', level, {
+      write: (line: string) => {
+        raw.push(line);
+        lines.push(JSON.parse(line));
+      },
+    });
+    return { log, lines, raw };
+  };
+
+  it('are one JSON object per line: level label, ISO time, service, fields, msg, in that order', () => {
+    const { log, raw } = captured();
+    log.info({ agentJob: 'team-a/nightly', attempts: 2, skipped: undefined }, 'reconciled');
+    log.warn('no fields');
+    expect(raw).toHaveLength(2);
+    expect(raw[0]).toMatch(
+      /^\{"level":"info","time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","service":"controller","agentJob":"team-a\/nightly","attempts":2,"msg":"reconciled"\}\n$/,
+    );
+    expect(JSON.parse(raw[1] ?? '')).toMatchObject({
+      level: 'warn',
+      service: 'controller',
+      msg: 'no fields',
+    });
+  });
+
+  it('leave out what is below the level, and silent writes nothing', () => {
+    const { log, lines } = captured('warn');
+    log.info('hidden');
+    log.debug('hidden');
+    log.error('shown');
+    expect(lines.map((l) => l.msg)).toEqual(['shown']);
+    expect(log.isLevelEnabled('info')).toBe(false);
+    expect(log.isLevelEnabled('fatal')).toBe(true);
+    const silent = createLogger('x', 'silent', { write: () => expect.unreachable('silent wrote a line') });
+    silent.fatal('nothing');
+    expect(silent.isLevelEnabled('silent')).toBe(false);
+  });
+
+  it('never carry secret values, at the top of a record or one object down', () => {
+    const { log, lines } = captured();
+    const secret = { metadata: { name: 's' }, data: { token: 'c2VjcmV0' }, stringData: { a: 'b' } };
+    log.info({ secret, token: 't0p', headers: { authorization: 'Bearer abc', accept: 'json' } }, 'x');
+    log.info({ auth: { password: 'hunter2', key: 'k', user: 'u' }, data: 'raw' }, 'y');
+    expect(JSON.stringify(lines)).not.toMatch(/c2VjcmV0|"b"|t0p|Bearer abc|hunter2|"k"|raw/);
+    expect(lines[0]).toMatchObject({
+      secret: { metadata: { name: 's' }, data: '[redacted]', stringData: '[redacted]' },
+      token: '[redacted]',
+      headers: { authorization: '[redacted]', accept: 'json' },
+    });
+    expect(lines[1]).toMatchObject({ auth: { password: '[redacted]', key: '[redacted]', user: 'u' } });
+    // The caller's object is left as it was.
+    expect(secret.data).toEqual({ token: 'c2VjcmV0' });
+  });
+
+  it('add the fields of a child to every line; a child without redaction logs scalars as given', () => {
+    const { log, lines } = captured();
+    log.child({ replica: 'r1' }).info({ n: 1 }, 'a');
+    log.child({}, { redact: false }).info({ token: 'shown-on-purpose' }, 'b');
+    expect(lines[0]).toMatchObject({ service: 'controller', replica: 'r1', n: 1, msg: 'a' });
+    expect(lines[1]).toMatchObject({ token: 'shown-on-purpose' });
+  });
+
+  it('write what JSON cannot hold instead of throwing: errors by name and message, cycles and BigInts as text', () => {
+    const { log, lines } = captured();
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    log.error({ err: new TypeError('bad'), cycle, big: 10n }, 'odd values');
+    expect(lines[0]).toMatchObject({
+      err: { type: 'TypeError', message: 'bad' },
+      cycle: '[object Object]',
+      big: '10',
+      msg: 'odd values',
+    });
+  });
+});
