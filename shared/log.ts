@@ -1,7 +1,7 @@
 /**
  * Structured JSON logs: one line per record, `{"level","time","service",...fields,"msg"}`, with
  * secrets redacted wherever they might appear. Our own rather than pino: the services use five
- * methods of it; without pino and its streams the controller starts in 0.6-1.9 MiB less (README
+ * methods of it; without pino and its streams the controller starts in 0.4-2.6 MiB less (README
  * "Performance") and the webhook's review line costs 2.4 instead of 3.0-4.5 µs. The line format
  * is pino's with level labels and ISO times, so log pipelines that read one read the other.
  */
