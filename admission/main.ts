@@ -3,7 +3,6 @@
  * in-process; runAdmission() puts the service shell around it (shared/service/run.ts): flags,
  * signals, exit code.
  */
-
 import { FileCertificateSource } from '../certs/file-source.js';
 import { secretSourceFromFlags } from '../certs/flags.js';
 import type { CertificateSource } from '../certs/source.js';

@@ -82,7 +82,7 @@ export class Logger {
 
   /** `bound`: the serialized fields of every line (`,"service":"controller"`). */
   constructor(
-    public level: LogLevel,
+    readonly level: LogLevel,
     private readonly out: LogDestination,
     private readonly bound: string,
     private readonly redacting: boolean,
