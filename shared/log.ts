@@ -28,6 +28,7 @@ export interface LogDestination {
 type Fields = Record<string, unknown>;
 type Emit = (fieldsOrMessage: Fields | string, message?: string) => void;
 
+/** What stands for a hidden secret, in log lines and in run results (results.ts). */
 export const REDACTED = '[redacted]';
 /** Fields that may hold a Secret's values, at the top of a record and one object down. */
 const SECRET_TOP = new Set(['data', 'stringData', 'token']);

@@ -6,6 +6,7 @@
  * dropped, and strings shaped like credentials are masked: status and events are readable by
  * anyone who may read the AgentJob, and a log line may hold what the agent should not have printed.
  */
+import { REDACTED } from './log.js';
 import type { RunOutputs } from './schemas/run.js';
 
 export const MAX_SUMMARY = 1024;
@@ -36,7 +37,7 @@ export function maskSecrets(text: string): string {
   for (const shape of SECRET_SHAPES) {
     // Without a capture group the second argument is the offset: only a group is kept.
     out = out.replace(shape, (_match, prefix: unknown) =>
-      typeof prefix === 'string' ? `${prefix}[redacted]` : '[redacted]',
+      typeof prefix === 'string' ? `${prefix}${REDACTED}` : REDACTED,
     );
   }
   return out;
