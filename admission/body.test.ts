@@ -45,7 +45,7 @@ beforeAll(async () => {
   server = await serveHttps({ app, certificates, host: '127.0.0.1', port: 0, logger });
 });
 afterAll(async () => {
-  await server.close(100);
+  await server.close({ drainMs: 100, graceMs: 100 });
   stop.abort();
   pki.remove();
 });
