@@ -1,28 +1,49 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { batchedDestination, createLogger } from './log.js';
+import { batchedDestination, createLogger, LOG_BATCH_BYTES, LOG_BATCH_MS } from './log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'thurkube-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('log lines written in batches', () => {
-  it('writes the lines of one turn of the event loop together once it is over, in order', async () => {
+  it('writes the lines of a short while together, in order, within LOG_BATCH_MS', async () => {
     const file = join(dir, 'batch.log');
     const fd = openSync(file, 'w');
     const log = createLogger('test', 'info', batchedDestination(fd));
     log.info('first');
+    await new Promise((resolve) => setImmediate(resolve));
     log.info({ n: 2 }, 'second');
     expect(readFileSync(file, 'utf8')).toBe('');
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, LOG_BATCH_MS + 30));
     const lines = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.msg)).toEqual(['first', 'second']);
     expect(lines[1]).toMatchObject({ level: 'info', service: 'test', n: 2 });
+    closeSync(fd);
+  });
+
+  it('writes at once when LOG_BATCH_BYTES are pending', () => {
+    const file = join(dir, 'full.log');
+    const fd = openSync(file, 'w');
+    const log = createLogger('test', 'info', batchedDestination(fd));
+    const message = 'x'.repeat(1000);
+    let logged = 0;
+    // No turn of the event loop in between: what is written was written because the batch filled.
+    while (statSync(file).size === 0 && logged < 1000) {
+      log.info(message);
+      logged += 1;
+    }
+    const written = readFileSync(file, 'utf8');
+    expect(written.length).toBeGreaterThanOrEqual(LOG_BATCH_BYTES);
+    expect(written.length).toBeLessThan(LOG_BATCH_BYTES + 2000);
+    const lines = written.trim().split('\n');
+    expect(lines).toHaveLength(logged);
+    expect(JSON.parse(lines[logged - 1] ?? '')).toMatchObject({ msg: message });
     closeSync(fd);
   });
 

@@ -73,6 +73,18 @@ function quoted(key: string): string {
   return text;
 }
 
+/** The current time as an ISO string, made once per millisecond: under load many lines share one. */
+let isoMs = Number.NaN;
+let isoText = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 export class Logger {
   readonly fatal: Emit = (a, b) => this.emit('fatal', a, b);
   readonly error: Emit = (a, b) => this.emit('error', a, b);
@@ -119,7 +131,7 @@ export class Logger {
   private emit(level: LogLevel, a: Fields | string, b?: string): void {
     if (!this.isLevelEnabled(level)) return;
     const [fields, message] = typeof a === 'string' ? [undefined, a] : [a, b];
-    let line = `{"level":"${level}","time":"${new Date().toISOString()}"${this.bound}`;
+    let line = `{"level":"${level}","time":"${isoNow()}"${this.bound}`;
     if (fields) line += this.fields(fields);
     if (message !== undefined) line += `,"msg":${JSON.stringify(message)}`;
     this.out.write(`${line}}\n`);
@@ -139,17 +151,25 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
+/** How long a line may wait to be written with others, and how much may wait at most. */
+export const LOG_BATCH_MS = 20;
+export const LOG_BATCH_BYTES = 64 * 1024;
+
 /**
- * A file descriptor (standard output by default) written once per turn of the event loop: under
- * load the lines of many reviews go out in one system call instead of one each, which cost the
- * webhook more than its decision. A line waits only until the callbacks running now are done;
- * lines still pending when the process exits are written then.
+ * A file descriptor (standard output by default) written in batches: a line waits at most
+ * LOG_BATCH_MS, or until LOG_BATCH_BYTES are pending, so that under load the lines of hundreds of
+ * reviews go out in one system call instead of one each (a write per line, or even per turn of
+ * the event loop, cost the webhook about as much as its decision). Lines still pending when the
+ * process exits, a crash included, are written then; only a SIGKILL loses the last few.
  */
 export function batchedDestination(fd = 1): LogDestination {
   const known = batched.get(fd);
   if (known) return known;
   let pending = '';
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     if (!pending) return;
     const text = pending;
     pending = '';
@@ -158,8 +178,9 @@ export function batchedDestination(fd = 1): LogDestination {
   process.on('exit', flush);
   const destination = {
     write(line: string) {
-      if (!pending) setImmediate(flush);
       pending += line;
+      if (pending.length >= LOG_BATCH_BYTES) flush();
+      else if (!timer) timer = setTimeout(flush, LOG_BATCH_MS).unref();
     },
   };
   batched.set(fd, destination);
