@@ -40,6 +40,19 @@ export interface AdoptionInput {
 /** The original's one-shot run of this very agent.json, if there is one to take over. */
 export function adoption(input: AdoptionInput): Adoption | undefined {
   const { previous } = input;
+  // Nothing but our own run in sight (every reconcile of every AgentJob in the steady state): no
+  // run of the original's to take, so its hash, two SHA-256 of agent.json, need not be computed.
+  const ours = `${input.agentJobName}-${input.configHash}`;
+  const elsewhere = (name: string | undefined) => name !== undefined && name !== ours;
+  if (
+    !input.jobs.some((j) => elsewhere(j.metadata?.name)) &&
+    !elsewhere(previous?.runs?.[0]?.jobName) &&
+    !(
+      previous?.phase === 'Running' &&
+      elsewhere(previous.configHash && `${input.agentJobName}-${previous.configHash}`)
+    )
+  )
+    return undefined;
   const jobName = legacyJobName(input.agentJobName, input.agentJson);
   if (jobName === `${input.agentJobName}-${input.configHash}`) return undefined;
   const live = input.jobs.some(

@@ -1,14 +1,27 @@
 import { createHash } from 'node:crypto';
 import { CONFIG_HASH_LENGTH } from '../names.js';
 
-/** JSON with object keys sorted, so equal values always give equal bytes. */
+/**
+ * JSON with object keys sorted, so equal values always give equal bytes. Every reconcile hashes its
+ * rendered pod with it, so it is written as loops over sorted keys rather than entries, filters
+ * and joins (a quarter of the CPU, the same bytes: render.test.ts holds the two side by side). An
+ * undefined array element is written as nothing, as Array.join writes it.
+ */
 export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += `${i > 0 ? ',' : ''}${stableJson(value[i]) ?? ''}`;
+    return `${text}]`;
+  }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+    const object = value as Record<string, unknown>;
+    let text = '{';
+    for (const key of Object.keys(object).sort()) {
+      const v = object[key];
+      if (v === undefined) continue;
+      text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${stableJson(v)}`;
+    }
+    return `${text}}`;
   }
   return JSON.stringify(value);
 }

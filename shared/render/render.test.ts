@@ -172,4 +172,45 @@ describe('configHash', () => {
   it('does not depend on key order', () => {
     expect(stableJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe(stableJson({ a: [{ c: 3, d: 2 }], b: 1 }));
   });
+
+  it('writes the very bytes of the entries-filter-sort-join form it replaced, so no hash changes', () => {
+    // The former stableJson, kept as the reference: Job names carry the hash, and a changed hash
+    // would start a new run of every one-shot AgentJob after an upgrade.
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      if (value && typeof value === 'object') {
+        const entries = Object.entries(value as Record<string, unknown>)
+          .filter(([, v]) => v !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+      }
+      return JSON.stringify(value);
+    };
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const keys = ['a', 'B', 'é', 'z"q', '10', '2', 'ключ', 'émoji😀', ''];
+    const scalars = [0, -1.5, 1e21, 'text', 'line\nbreak', '"quoted"', true, false, null, undefined];
+    const value = (depth: number): unknown => {
+      const pick = next();
+      if (depth > 3 || pick < 0.4) return scalars[Math.floor(next() * scalars.length)];
+      if (pick < 0.7) {
+        const array: unknown[] = Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
+        if (next() < 0.2) array[array.length + 1] = 1; // a hole
+        return array;
+      }
+      const object: Record<string, unknown> = {};
+      for (let i = Math.floor(next() * 5); i > 0; i--)
+        object[keys[Math.floor(next() * keys.length)] ?? 'k'] = value(depth + 1);
+      return object;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const v = value(0);
+      expect(stableJson(v)).toBe(reference(v));
+    }
+    const job = render(fullInput()).jobSpec;
+    expect(stableJson(job)).toBe(reference(job));
+  });
 });
