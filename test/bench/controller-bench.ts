@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rssMiB, type Service, startService } from '../../dev/cluster/services.js';
+import { cpuSeconds, rssMiB, type Service, startService } from '../../dev/cluster/services.js';
 import { API_VERSION } from '../../shared/api.js';
 import { isKind } from '../../shared/errors.js';
 import type { KubeClient, KubeObject } from '../../shared/kube/client.js';
@@ -163,6 +163,7 @@ export interface ConvergeResult {
   writesPerAgentJob: number;
   rssMiB: number;
   rssAtStartMiB: number;
+  controllerCpuSeconds: number;
 }
 
 export interface ConvergeHooks {
@@ -183,14 +184,22 @@ export async function converge(
     const rssAtStart = rssMiB(controller.pid);
     await hooks.atStart?.(controller.pid);
     const before = controllerWrites(await requestCounts(c.client));
+    const cpu = cpuSeconds(controller.pid);
     const started = performance.now();
     await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
     while (readyCount(progress.cache.list()) < n) await sleep(50);
     const seconds = (performance.now() - started) / 1000;
+    const cpuUsed = cpuSeconds(controller.pid) - cpu;
     const writes = controllerWrites(await requestCounts(c.client)) - before;
     const rss = rssMiB(controller.pid);
     await hooks.converged?.(ns, controller, controller.metricsPort);
-    return { seconds, writesPerAgentJob: writes / n, rssMiB: rss, rssAtStartMiB: rssAtStart };
+    return {
+      seconds,
+      writesPerAgentJob: writes / n,
+      rssMiB: rss,
+      rssAtStartMiB: rssAtStart,
+      controllerCpuSeconds: cpuUsed,
+    };
   });
 }
 
@@ -286,29 +295,55 @@ function writeEvent(c: BenchCluster, ns: string, i: number, uid: string, reason:
 
 /**
  * The same objects written directly: AgentJob, ConfigMap, Job, status and the Applied event (sent
- * beside the others, as the controller's are); the API server's floor.
+ * beside the others, as the controller's are); the API server's floor. It is observed as the
+ * controller is: the same watch of the AgentJobs, and done when it has seen every one Ready, so
+ * that what measuring costs (the API server sending those events, this process reading them)
+ * weighs on both sides of the ratio alike.
  */
-export async function floor(c: BenchCluster, n: number, concurrency: number): Promise<number> {
+export async function floor(c: BenchCluster, n: number, concurrency: number): Promise<FloorResult> {
   const ns = await newNamespace(c, `bench-floor-${n}`);
   try {
-    const started = performance.now();
-    await pool(n, concurrency, async (i) => {
-      const created = await c.client.create(agentJobs, agentJob(ns, i));
-      const uid = created.metadata?.uid ?? '';
-      await Promise.all([writeChildren(c, ns, i, uid), writeEvent(c, ns, i, uid, 'Applied')]);
-    });
-    return (performance.now() - started) / 1000;
+    const progress = await watching(c, agentJobs, ns);
+    try {
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await pool(n, concurrency, async (i) => {
+        const created = await c.client.create(agentJobs, agentJob(ns, i));
+        const uid = created.metadata?.uid ?? '';
+        await Promise.all([writeChildren(c, ns, i, uid), writeEvent(c, ns, i, uid, 'Applied')]);
+      });
+      while (readyCount(progress.cache.list()) < n) await sleep(50);
+      return { seconds: (performance.now() - started) / 1000, clientCpuSeconds: cpuSince(cpu) };
+    } finally {
+      await progress.close();
+    }
   } finally {
     await dropNamespace(c, ns);
   }
 }
 
+export interface FloorResult {
+  seconds: number;
+  /** CPU this process spent writing and watching: what the tight client costs in place of the controller. */
+  clientCpuSeconds: number;
+}
+
+const cpuSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
+
+const holds = (marker: string) => (cm: KubeObject) =>
+  (cm.data as Record<string, string> | undefined)?.['agent.json']?.includes(marker) ?? false;
+
 /**
  * The floor of a fan-out: for N existing AgentJobs, what the controller writes when their role
  * changes (the new ConfigMap, the new Job, the deletion of the run it supersedes, the status, and
- * its Applied and RunStopped events), written directly at the same concurrency.
+ * its Applied and RunStopped events), written directly at the same concurrency. Observed as the
+ * controller's fan-out is: with the watch of the AgentJobs open and a watch of the ConfigMaps, done
+ * when that has seen every ConfigMap hold the new config and every write is answered.
  */
-export async function fanoutFloor(c: BenchCluster, n: number, concurrency: number): Promise<number> {
+export async function fanoutFloor(c: BenchCluster, n: number, concurrency: number): Promise<FloorResult> {
   const ns = await newNamespace(c, `bench-fanfloor-${n}`);
   try {
     const before: { uid: string; hash: string }[] = [];
@@ -317,22 +352,32 @@ export async function fanoutFloor(c: BenchCluster, n: number, concurrency: numbe
       const uid = created.metadata?.uid ?? '';
       before[i] = { uid, hash: await writeChildren(c, ns, i, uid) };
     });
-    const started = performance.now();
-    await pool(n, concurrency, async (i) => {
-      const old = before[i] ?? { uid: '', hash: '' };
-      const events = Promise.all([
-        writeEvent(c, ns, i, old.uid, 'Applied'),
-        writeEvent(c, ns, i, old.uid, 'RunStopped'),
-      ]);
-      await writeChildren(c, ns, i, old.uid, ['Read', 'Grep']);
-      await events;
-      await c.client.delete(
-        RESOURCES.jobs,
-        { namespace: ns, name: `bench-${i}-${old.hash}` },
-        { propagationPolicy: 'Background' },
-      );
-    });
-    return (performance.now() - started) / 1000;
+    const progress = await watching(c, agentJobs, ns);
+    const configs = await watching(c, RESOURCES.configMaps, ns, 'app.kubernetes.io/managed-by=thurkube');
+    try {
+      const marker = `Bench${randomBytes(3).toString('hex')}`;
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await pool(n, concurrency, async (i) => {
+        const old = before[i] ?? { uid: '', hash: '' };
+        const events = Promise.all([
+          writeEvent(c, ns, i, old.uid, 'Applied'),
+          writeEvent(c, ns, i, old.uid, 'RunStopped'),
+        ]);
+        await writeChildren(c, ns, i, old.uid, ['Read', marker]);
+        await events;
+        await c.client.delete(
+          RESOURCES.jobs,
+          { namespace: ns, name: `bench-${i}-${old.hash}` },
+          { propagationPolicy: 'Background' },
+        );
+      });
+      while (configs.cache.list().filter(holds(marker)).length < n) await sleep(50);
+      return { seconds: (performance.now() - started) / 1000, clientCpuSeconds: cpuSince(cpu) };
+    } finally {
+      await configs.close();
+      await progress.close();
+    }
   } finally {
     await dropNamespace(c, ns);
   }
@@ -356,26 +401,33 @@ export async function idleWrites(metricsPort: number, seconds: number): Promise<
   return ((await controllerRequests(metricsPort)) - before) * (60 / seconds);
 }
 
-/** Edit the AgentRole every AgentJob uses; time until every ConfigMap holds the new config. */
-export async function fanout(c: BenchCluster, ns: string, n: number): Promise<number> {
+/**
+ * Edit the AgentRole every AgentJob uses; time until every ConfigMap holds the new config, and the
+ * controller's CPU over that time.
+ */
+export async function fanout(
+  c: BenchCluster,
+  ns: string,
+  n: number,
+  controllerPid: number,
+): Promise<{ seconds: number; controllerCpuSeconds: number }> {
   const role = example('AgentRole', 'minimal') as KubeObject & { spec: { allowedTools: string[] } };
   const marker = `Bench${randomBytes(3).toString('hex')}`;
   role.spec.allowedTools = ['Read', marker];
   const configs = await watching(c, RESOURCES.configMaps, ns, 'app.kubernetes.io/managed-by=thurkube');
   try {
+    const cpu = cpuSeconds(controllerPid);
     const started = performance.now();
     await c.client.apply(
       ourResource('AgentRole'),
       { ...role, metadata: { ...role.metadata, namespace: ns } },
       { fieldManager: 'bench' },
     );
-    const updated = () =>
-      configs.cache
-        .list()
-        .filter((cm) => (cm.data as Record<string, string> | undefined)?.['agent.json']?.includes(marker))
-        .length;
-    while (updated() < n) await sleep(50);
-    return (performance.now() - started) / 1000;
+    while (configs.cache.list().filter(holds(marker)).length < n) await sleep(50);
+    return {
+      seconds: (performance.now() - started) / 1000,
+      controllerCpuSeconds: cpuSeconds(controllerPid) - cpu,
+    };
   } finally {
     await configs.close();
   }

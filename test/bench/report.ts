@@ -14,6 +14,9 @@ export interface SizeResults {
   rss: number[];
   rssStart: number[];
   admissionRss: number[];
+  /** CPU seconds the controller spent converging, and the tight client spent on the floor. */
+  cpu: number[];
+  floorCpu: number[];
 }
 
 export interface Results {
@@ -31,12 +34,18 @@ export interface Results {
   idle: number[];
   fanout: number[];
   fanoutFloor: number[];
+  fanoutCpu: number[];
+  fanoutFloorCpu: number[];
   runWrites: RunWrites[];
   /** The 1-minute load average at the start of each measured phase. */
   loads: { what: string; load1: number }[];
 }
 
 const med = (xs: readonly number[] | undefined) => round(median(xs ?? []), 2);
+
+/** Each run's ratio, run by run: the spread a median of ratios hides. */
+const runRatios = (a: readonly number[], b: readonly number[]) =>
+  a.map((x, i) => round(x / (b[i] ?? Number.NaN), 2)).join(', ');
 
 /** Growth of the controller's RSS per AgentJob between two sizes, in KiB. */
 const slopeKiB = (r: Results, a: number, b: number) =>
@@ -63,8 +72,12 @@ export function figures(r: Results): Record<string, number> {
     out[`converge_${n}_s`] = med(s.converge);
     out[`floor_${n}_s`] = med(s.floor);
     out[`controller_rss_mib_${n}`] = med(s.rss);
+    out[`controller_cpu_${n}_s`] = med(s.cpu);
+    out[`floor_client_cpu_${n}_s`] = med(s.floorCpu);
   }
   out.fanout_floor_1000_s = med(r.fanoutFloor);
+  out.fanout_controller_cpu_s = med(r.fanoutCpu);
+  out.fanout_floor_client_cpu_s = med(r.fanoutFloorCpu);
   out.admission_validate_cpu_us = med(r.routes.validate.map((x) => x.serverCpuUs));
   out.admission_noop_cpu_us = med(r.routes.noop.map((x) => x.serverCpuUs));
   out.admission_validate_vs_noop = round(
@@ -116,7 +129,7 @@ export function table(r: Results, header: string): string[] {
   if (r.sizes.some((n) => r.bySize[n])) {
     lines.push(
       "controller (runs held back by a zero-pod ResourceQuota, so only the controller's own work is measured):",
-      '  AgentJobs  converge s  floor s  ratio  writes/AgentJob  controller RSS MiB (start -> converged)  KiB/AgentJob  admission RSS MiB',
+      '  AgentJobs  converge s  floor s  ratio  writes/AgentJob  controller RSS MiB (start -> converged)  KiB/AgentJob  admission RSS MiB  CPU s controller / floor client',
     );
     r.sizes.forEach((n, i) => {
       const s = r.bySize[n];
@@ -125,12 +138,18 @@ export function table(r: Results, header: string): string[] {
       const prev = r.sizes[i - 1];
       const slope = prev !== undefined && r.bySize[prev] ? String(slopeKiB(r, prev, n)) : '';
       lines.push(
-        `  ${String(n).padStart(9)} ${String(med(s.converge)).padStart(11)} ${String(med(s.floor)).padStart(8)} ${String(ratio).padStart(6)} ${String(med(s.writes)).padStart(16)} ${`${med(s.rssStart)} -> ${med(s.rss)}`.padStart(40)} ${slope.padStart(13)} ${String(med(s.admissionRss)).padStart(18)}`,
+        `  ${String(n).padStart(9)} ${String(med(s.converge)).padStart(11)} ${String(med(s.floor)).padStart(8)} ${String(ratio).padStart(6)} ${String(med(s.writes)).padStart(16)} ${`${med(s.rssStart)} -> ${med(s.rss)}`.padStart(40)} ${slope.padStart(13)} ${String(med(s.admissionRss)).padStart(18)} ${`${med(s.cpu)} / ${med(s.floorCpu)}`.padStart(32)}`,
       );
     });
+    lines.push(
+      `  ratio of each run (converge / its floor): ${r.sizes
+        .filter((n) => r.bySize[n])
+        .map((n) => `${n}: ${runRatios(r.bySize[n]?.converge ?? [], r.bySize[n]?.floor ?? [])}`)
+        .join('; ')}`,
+    );
     if (r.bySize[1000])
       lines.push(
-        `  idle writes per minute at 1000: ${f.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${f.fanout_1000_s}s (floor: the same writes by a tight client, ${f.fanout_floor_1000_s}s; ratio ${round(med(r.fanout) / med(r.fanoutFloor), 2)})`,
+        `  idle writes per minute at 1000: ${f.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${f.fanout_1000_s}s (floor: the same writes by a tight client, ${f.fanout_floor_1000_s}s; ratio ${round(med(r.fanout) / med(r.fanoutFloor), 2)}, runs: ${runRatios(r.fanout, r.fanoutFloor)}; CPU s controller ${f.fanout_controller_cpu_s} / floor client ${f.fanout_floor_client_cpu_s})`,
       );
   }
   if (r.runWrites.length > 0)

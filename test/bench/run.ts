@@ -144,12 +144,23 @@ async function stormPart(o: Options, kubeconfig: string, namespace: string, resu
 
 async function controllerPart(o: Options, c: BenchCluster, results: Results, server: AdmissionServer) {
   for (const n of results.sizes) {
-    const r: SizeResults = { converge: [], floor: [], writes: [], rss: [], rssStart: [], admissionRss: [] };
+    const r: SizeResults = {
+      converge: [],
+      floor: [],
+      writes: [],
+      rss: [],
+      rssStart: [],
+      admissionRss: [],
+      cpu: [],
+      floorCpu: [],
+    };
     results.bySize[n] = r;
     for (let i = 0; i < o.runs; i++) {
       await loadBefore(o, `floor ${n} ${i + 1}`, results.loads);
       say(`controller run ${i + 1}/${o.runs} at ${n} AgentJobs: floor`);
-      r.floor.push(await floor(c, n, 32));
+      const floored = await floor(c, n, 32);
+      r.floor.push(floored.seconds);
+      r.floorCpu.push(floored.clientCpuSeconds);
       await loadBefore(o, `converge ${n} ${i + 1}`, results.loads);
       say(`controller run ${i + 1}/${o.runs} at ${n} AgentJobs: convergence`);
       const snapshot = o.snapshots && i === 0 ? o.snapshots : undefined;
@@ -163,18 +174,23 @@ async function controllerPart(o: Options, c: BenchCluster, results: Results, ser
           results.idle.push(await idleWrites(metricsPort, o.idleSeconds));
           await loadBefore(o, `fan-out ${i + 1}`, results.loads);
           say('  fan-out of one AgentRole edit');
-          results.fanout.push(await fanout(c, ns, n));
+          const fanned = await fanout(c, ns, n, controller.pid);
+          results.fanout.push(fanned.seconds);
+          results.fanoutCpu.push(fanned.controllerCpuSeconds);
         },
       });
       if (n === 1000) {
         await loadBefore(o, `fan-out floor ${i + 1}`, results.loads);
         say('  fan-out floor');
-        results.fanoutFloor.push(await fanoutFloor(c, n, 32));
+        const fannedFloor = await fanoutFloor(c, n, 32);
+        results.fanoutFloor.push(fannedFloor.seconds);
+        results.fanoutFloorCpu.push(fannedFloor.clientCpuSeconds);
       }
       r.converge.push(result.seconds);
       r.writes.push(result.writesPerAgentJob);
       r.rss.push(result.rssMiB);
       r.rssStart.push(result.rssAtStartMiB);
+      r.cpu.push(result.controllerCpuSeconds);
       say(
         `  converge ${round(result.seconds)}s, floor ${round(r.floor.at(-1) ?? 0)}s, ${round(result.writesPerAgentJob)} writes/AgentJob, RSS ${round(result.rssMiB)} MiB`,
       );
@@ -288,6 +304,8 @@ async function main(): Promise<number> {
       idle: [],
       fanout: [],
       fanoutFloor: [],
+      fanoutCpu: [],
+      fanoutFloorCpu: [],
       runWrites: [],
       loads: [],
     };
