@@ -125,4 +125,54 @@ describe('controller handlers', () => {
     expect(woken).toEqual(['agents/a']);
     api.verify();
   });
+
+  it('wake nobody for the answer to their own child write or its echo, and the AgentJob whose spec changed in the answer to its status write', async () => {
+    const [agentJobs, jobs] = [gate(), gate()];
+    const jobName = 'a-0123456789abcdef';
+    const watches: Record<string, Chunk[]> = {
+      [`${API}/agentjobs`]: [
+        { until: agentJobs.promise },
+        // Edited by its user (generation 2) just before our status write, whose answer is rv 51.
+        event('MODIFIED', agentJob('a', 'r1', { rv: '50', generation: 2 })),
+        event('MODIFIED', agentJob('a', 'r1', { rv: '51', generation: 2 })),
+        event('MODIFIED', agentJob('a', 'r1', { rv: '52', generation: 2 })), // a status write
+        { hold: true },
+      ],
+      '/apis/batch/v1/jobs': [
+        { until: jobs.promise },
+        event('ADDED', job(jobName, 'a', '42')), // the echo of our own write
+        event('MODIFIED', job(jobName, 'a', '43')), // the Job controller's status
+        { hold: true },
+      ],
+    };
+    const api = new FakeApi();
+    const caches = createCaches(api.client, () => {});
+    serveCaches(api, caches, [agentJob('a', 'r1'), role('r1', '11', ['Read'])], watches);
+    const woken: string[] = [];
+    wireHandlers(caches, new ReferenceIndex(), (key) => woken.push(key));
+    stops.push(runCaches(caches));
+    await Promise.all(allCaches(caches).map((c) => c.waitForSync()));
+
+    woken.length = 0;
+    caches.jobs.remember(job(jobName, 'a', '42'));
+    expect(woken).toEqual([]);
+    jobs.open();
+    await soon(
+      'the Job controller’s change read',
+      () => caches.jobs.get(NS, jobName)?.metadata?.resourceVersion === '43',
+    );
+    expect(woken).toEqual(['agents/a']);
+
+    woken.length = 0;
+    caches.agentJobs.remember(agentJob('a', 'r1', { rv: '51', generation: 2 }));
+    expect(woken).toEqual(['agents/a']);
+    agentJobs.open();
+    // rv 50 and 51 are older than or the same as what the answer told: not news; 52 wakes nobody.
+    await soon(
+      'the last event read',
+      () => caches.agentJobs.get(NS, 'a')?.metadata?.resourceVersion === '52',
+    );
+    expect(woken).toEqual(['agents/a']);
+    api.verify();
+  });
 });

@@ -50,6 +50,10 @@ export function wireHandlers(caches: Caches, index: ReferenceIndex, enqueue: (ke
   );
   for (const cache of children) {
     cache.on((event) => {
+      // The answer to a child the reconcile itself wrote: that reconcile reads it from the cache
+      // for the status it writes next, so there is nothing to wake. (Before, its watch echo woke
+      // the AgentJob again: about two more reconciles for each new AgentJob, doing nothing.)
+      if (event.own) return;
       const labels = event.object.metadata?.labels ?? {};
       const name = labels[LABEL_AGENTJOB];
       const namespace = labels[LABEL_AGENTJOB_NAMESPACE];

@@ -20,6 +20,12 @@ export interface CacheEvent<T> {
   type: CacheEventType;
   object: T;
   old?: T;
+  /**
+   * The object came from the answer to our own write (remember()), not from the watch: the code
+   * that wrote it holds that answer already. Its watch event, at the same resourceVersion, follows
+   * and is not emitted again.
+   */
+  own?: boolean;
 }
 
 export interface WatchCacheOptions<T> {
@@ -61,11 +67,14 @@ const BY_NAMESPACE = 'namespace';
 export const keyOf = (o: KubeObject) =>
   o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? '');
 
-/** Larger means newer; resourceVersions are opaque, but etcd's are integers and we only compare those. */
+/**
+ * Larger means newer; resourceVersions are opaque, but etcd's are integers and we only compare
+ * those. An equal one is the same version: not newer.
+ */
 function newer(a: KubeObject, b: KubeObject | undefined): boolean {
   const x = Number(a.metadata?.resourceVersion);
   const y = Number(b?.metadata?.resourceVersion);
-  return !b || !Number.isFinite(x) || !Number.isFinite(y) || x >= y;
+  return !b || !Number.isFinite(x) || !Number.isFinite(y) || x > y;
 }
 
 export class WatchCache<T extends KubeObject> {
@@ -164,13 +173,18 @@ export class WatchCache<T extends KubeObject> {
   }
 
   /**
-   * Records an object we just wrote (read-your-writes), unless the cache already holds a newer
-   * version. The watch event that follows then changes nothing.
+   * Records an object we just wrote (read-your-writes), unless the cache already holds this or a
+   * newer version, and tells the handlers, marked `own`: the answer may carry others' changes too
+   * (a spec edited just before our status write), whose own watch events are older and so never
+   * emitted. The watch event of this very version then changes nothing and is not emitted.
    */
   remember(object: T): void {
     const key = keyOf(object);
     const current = this.store.get(key);
-    if (newer(object, current)) this.put(key, this.trim(object));
+    if (!newer(object, current)) return;
+    const trimmed = this.trim(object);
+    this.put(key, trimmed);
+    this.emit({ type: current ? 'MODIFIED' : 'ADDED', object: trimmed, old: current, own: true });
   }
 
   waitForSync(signal?: AbortSignal): Promise<void> {
@@ -328,7 +342,7 @@ export class WatchCache<T extends KubeObject> {
       this.emit({ type: 'DELETED', object: this.trim(object) });
       return;
     }
-    // Our own write may already be here (remember()); never go back to an older version.
+    // Our own write may already be here (remember()): its echo, or anything older, is not news.
     if (old && !newer(object, old)) return;
     const trimmed = this.trim(object);
     this.put(key, trimmed);
