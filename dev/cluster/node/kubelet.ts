@@ -60,6 +60,13 @@ export function kubeletConfiguration(o: KubeletOptions) {
     evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%' },
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
+    // Images named localhost/... exist only on this node, imported from the archives dev/images
+    // builds. Under the default policy (NeverVerifyPreloadedImages) one stops counting as
+    // preloaded once the kubelet has pulled the same image ID under a registry's name (the release
+    // suite pulls the very image it pushed): pods asking for it by its local name with pull
+    // policy Never were then refused ("not present") for good. Everything else stays verified.
+    imagePullCredentialsVerificationPolicy: 'NeverVerifyAllowlistedImages',
+    preloadedImagesVerificationAllowlist: ['localhost/*'],
     makeIPTablesUtilChains: false,
     shutdownGracePeriod: '0s',
     nodeStatusUpdateFrequency: '10s',
