@@ -152,24 +152,40 @@ async function patchLiveJob(
 
 /**
  * Deletes a child; one already gone counts as done. Background propagation removes its pods.
- * With `uid`, only that very object: one recreated meanwhile (by another owner) stays.
+ * With `uid`, only that very object: one recreated meanwhile (by another owner) stays. The answer
+ * goes into the cache, as a write's does: the reconcile goes on without the child, and the watch's
+ * DELETED event, ours, wakes nobody (before, it woke the AgentJob for a reconcile with nothing to
+ * do: one in each AgentJob's fan-out, which replaces its Job).
  */
 export async function removeChild(
   ctx: ControllerContext,
   type: ResourceType,
+  cache: WatchCache<KubeObject> | undefined,
   namespace: string | undefined,
   name: string,
   uid?: string,
 ): Promise<void> {
+  let answer: DeleteAnswer;
   try {
-    await ctx.client.delete(
+    answer = (await ctx.client.delete(
       type,
       { namespace, name },
       { propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
-    );
+    )) as DeleteAnswer;
     ctx.metrics.deletes.inc({ kind: type.kind });
   } catch (error) {
     // A failed uid precondition is a 409: the object by that name is no longer the one we own.
     if (!isKind(error, 'NotFound') && !(uid && isKind(error, 'Conflict'))) throw error;
+    return;
+  }
+  if (!cache) return;
+  // Still there with its deletion under way (a finalizer of someone else's): a new version of it.
+  if (answer?.metadata?.deletionTimestamp) cache.remember(answer);
+  else {
+    const deleted = answer?.details?.uid ?? answer?.metadata?.uid ?? uid;
+    if (deleted) cache.forget(namespace, name, deleted);
   }
 }
+
+/** What a DELETE answers: the object while finalizers hold it, else a Status naming what went. */
+type DeleteAnswer = (KubeObject & { details?: { uid?: string } }) | undefined;

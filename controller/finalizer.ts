@@ -71,7 +71,7 @@ async function removeOwnedClusterRbac(ctx: ControllerContext, aj: KubeObject): P
     [RESOURCES.clusterRoles, ctx.caches.clusterRoles],
   ] as const) {
     const owned = await ownedUid(ctx, type, cache, name, uid);
-    if (owned) await removeChild(ctx, type, undefined, name, owned);
+    if (owned) await removeChild(ctx, type, cache, undefined, name, owned);
   }
 }
 

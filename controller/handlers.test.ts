@@ -141,7 +141,7 @@ describe('controller handlers', () => {
       '/apis/batch/v1/jobs': [
         { until: jobs.promise },
         event('ADDED', job(jobName, 'a', '42')), // the echo of our own write
-        event('MODIFIED', job(jobName, 'a', '43')), // the Job controller's status
+        event('MODIFIED', { ...job(jobName, 'a', '43'), status: { active: 1 } }), // its pod started
         { hold: true },
       ],
     };
@@ -158,7 +158,7 @@ describe('controller handlers', () => {
     expect(woken).toEqual([]);
     jobs.open();
     await soon(
-      'the Job controller’s change read',
+      'the Job’s run starting read',
       () => caches.jobs.get(NS, jobName)?.metadata?.resourceVersion === '43',
     );
     expect(woken).toEqual(['agents/a']);
@@ -173,6 +173,65 @@ describe('controller handlers', () => {
       () => caches.agentJobs.get(NS, 'a')?.metadata?.resourceVersion === '52',
     );
     expect(woken).toEqual(['agents/a']);
+    api.verify();
+  });
+  it('wake nobody for the Job controller’s bookkeeping on a Job that has not run, and the AgentJob once it runs', async () => {
+    const jobs = gate();
+    const name = 'a-0123456789abcdef';
+    const base = job(name, 'a', '42');
+    const at = (rv: string, extra: { status?: Record<string, unknown>; spec?: Record<string, unknown> }) => ({
+      ...base,
+      metadata: { ...base.metadata, resourceVersion: rv },
+      ...extra,
+    });
+    // Started by hand ("run now" of a scheduled AgentJob): its startTime is b's lastRunTime.
+    const listedManual = job('b-manual', 'b', '44');
+    const manual = {
+      ...listedManual,
+      metadata: { ...listedManual.metadata, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } },
+    };
+    const watches: Record<string, Chunk[]> = {
+      '/apis/batch/v1/jobs': [
+        { until: jobs.promise },
+        // Its pods held back (a quota): the Job controller records when it picked the Job up.
+        event(
+          'MODIFIED',
+          at('45', { status: { startTime: '2026-12-07T03:00:00Z', ready: 0, terminating: 0 } }),
+        ),
+        event('MODIFIED', {
+          ...manual,
+          metadata: { ...manual.metadata, resourceVersion: '46' },
+          status: { startTime: '2026-12-07T03:00:01Z' },
+        }),
+        event(
+          'MODIFIED',
+          at('47', { status: { startTime: '2026-12-07T03:00:00Z' }, spec: { suspend: true } }),
+        ),
+        event(
+          'MODIFIED',
+          at('48', { status: { startTime: '2026-12-07T03:00:00Z', active: 1 }, spec: { suspend: true } }),
+        ),
+        { hold: true },
+      ],
+    };
+    const api = new FakeApi();
+    const caches = createCaches(api.client, () => {});
+    serveCaches(
+      api,
+      caches,
+      [agentJob('a', 'r1'), agentJob('b', 'r1'), role('r1', '11', ['Read']), base, manual],
+      watches,
+    );
+    const woken: string[] = [];
+    wireHandlers(caches, new ReferenceIndex(), (key) => woken.push(key));
+    stops.push(runCaches(caches));
+    await Promise.all(allCaches(caches).map((c) => c.waitForSync()));
+
+    woken.length = 0;
+    jobs.open();
+    await soon('the last event read', () => caches.jobs.get(NS, name)?.metadata?.resourceVersion === '48');
+    // 45 wakes nobody; the run-now Job's start (46), the spec edit (47) and the pod running (48) do.
+    expect(woken).toEqual(['agents/b', 'agents/a', 'agents/a']);
     api.verify();
   });
 });

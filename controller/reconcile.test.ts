@@ -180,11 +180,26 @@ describe('reconcile', () => {
     f.api
       .expect('PATCH', CONFIGMAP, { query: OWNED_APPLY, answer: stored() })
       .expect('PATCH', `${JOBS}/${newJob}`, { query: FIRST_APPLY, answer: stored() })
-      .expect('DELETE', `${JOBS}/${oldJob}`, { body: { propagationPolicy: 'Background' } })
+      .expect('DELETE', `${JOBS}/${oldJob}`, {
+        body: { propagationPolicy: 'Background' },
+        // What the API server answers when the object is gone at once: a Status naming it.
+        answer: {
+          body: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Success',
+            details: { name: oldJob, group: 'batch', kind: 'jobs', uid: `uid-${oldJob}` },
+          },
+        },
+      })
       .expect('PATCH', `${AGENTJOB}/status`, { answer: stored(edited) });
 
     await expect(reconcile(f.ctx, KEY)).resolves.toBeUndefined();
     f.api.verify();
+    // Read from the answer, as a write's: the old Job is out of the cache before its watch event.
+    expect(f.ctx.caches.jobs.get(NS, oldJob)).toBeUndefined();
+    expect(f.ctx.caches.jobs.get(NS, newJob)).toBeDefined();
     expect(f.api.received.slice(before).map((r) => `${r.method} ${r.path}`)).not.toContain(
       `PATCH ${JOBS}/${oldJob}`,
     );

@@ -76,7 +76,8 @@ function clusterRbacOwner(ctx: ControllerContext, id: AgentJobIdentity): string 
   return undefined;
 }
 
-function cacheFor(ctx: ControllerContext, type: ResourceType): WatchCache<KubeObject> {
+/** The cache of a child kind; none for cluster RBAC when cluster access is turned off. */
+function cacheOf(ctx: ControllerContext, type: ResourceType): WatchCache<KubeObject> | undefined {
   const c = ctx.caches;
   const byPlural: Record<string, WatchCache<KubeObject> | undefined> = {
     configmaps: c.configMaps,
@@ -87,7 +88,11 @@ function cacheFor(ctx: ControllerContext, type: ResourceType): WatchCache<KubeOb
     clusterroles: c.clusterRoles,
     clusterrolebindings: c.clusterRoleBindings,
   };
-  const cache = byPlural[type.plural];
+  return byPlural[type.plural];
+}
+
+function cacheFor(ctx: ControllerContext, type: ResourceType): WatchCache<KubeObject> {
+  const cache = cacheOf(ctx, type);
   if (!cache) throw new Error(`no cache for ${type.plural}`);
   return cache;
 }
@@ -249,7 +254,9 @@ async function applyPlan(
       const { type, object } = todo.apply[i] ?? {};
       if (result !== 'unchanged') changes.push(`${result} ${type?.kind} ${object?.metadata?.name}`);
     });
-    await Promise.all(todo.remove.map((r) => removeChild(ctx, r.type, r.namespace, r.name, r.uid)));
+    await Promise.all(
+      todo.remove.map((r) => removeChild(ctx, r.type, cacheOf(ctx, r.type), r.namespace, r.name, r.uid)),
+    );
     for (const r of todo.remove) changes.push(`deleted ${r.type.kind} ${r.name} (${r.why})`);
     if (!todo.needsFinalizer && hasFinalizer(aj) && !seen.clusterRole && !seen.clusterRoleBinding) {
       await setFinalizer(ctx, aj, false);

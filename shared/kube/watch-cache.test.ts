@@ -194,6 +194,51 @@ describe('WatchCache against a scripted API', () => {
     await stop();
   });
 
+  it('forgets an object our own delete removed at once, and its DELETED event tells nobody again', async () => {
+    const withUid = (name: string, rv: string, uid: string) => ({
+      ...job(name, rv),
+      metadata: { ...job(name, rv).metadata, uid },
+    });
+    let deleted = () => {};
+    const answered = new Promise<void>((resolve) => {
+      deleted = resolve;
+    });
+    const api = new FakeApi()
+      .expect('GET', PATH, { answer: list('10', [withUid('old', '1', 'u1'), withUid('kept', '2', 'u2')]) })
+      .expect('GET', PATH, {
+        ...watchFrom('10'),
+        answer: watch(
+          { until: answered },
+          event('DELETED', withUid('old', '11', 'u1')),
+          // A DELETED event of an earlier object by a name that now holds a newer one drops nothing.
+          event('ADDED', withUid('again', '12', 'u4')),
+          event('DELETED', withUid('again', '13', 'u3')),
+          event('ADDED', job('marker', '14')),
+          { hold: true },
+        ),
+      });
+    const seen: CacheEvent<KubeObject>[] = [];
+    const { cache, stop } = start(api);
+    cache.on((e) => seen.push(e));
+    await cache.waitForSync();
+    // Another uid than the one we deleted: not ours to forget.
+    cache.forget('a', 'kept', 'u9');
+    cache.forget('a', 'old', 'u1');
+    expect(cache.get('a', 'old')).toBeUndefined();
+    expect(cache.get('a', 'kept')?.metadata?.uid).toBe('u2');
+    deleted();
+    await soon('the marker', () => seen.some((e) => e.object.metadata?.name === 'marker'));
+    expect(seen.map((e) => `${e.type} ${e.object.metadata?.name}${e.own ? ' own' : ''}`)).toEqual([
+      'ADDED old',
+      'ADDED kept',
+      'DELETED old own',
+      'ADDED again',
+      'ADDED marker',
+    ]);
+    expect(cache.get('a', 'again')?.metadata?.uid).toBe('u4');
+    await stop();
+  });
+
   it('resumes from the last bookmark, which emits nothing', async () => {
     const api = new FakeApi()
       .expect('GET', PATH, { answer: list('10', []) })

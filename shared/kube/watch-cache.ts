@@ -187,6 +187,20 @@ export class WatchCache<T extends KubeObject> {
     this.emit({ type: current ? 'MODIFIED' : 'ADDED', object: trimmed, old: current, own: true });
   }
 
+  /**
+   * Records that our own DELETE removed an object: dropped at once, so the code that deleted it
+   * reads the world without it, and tells the handlers, marked `own`. The object's DELETED watch
+   * event then finds nothing to drop and is not emitted. Only the object with this uid: one
+   * recreated under the same name meanwhile stays.
+   */
+  forget(namespace: string | undefined, name: string, uid: string): void {
+    const key = namespace ? `${namespace}/${name}` : name;
+    const current = this.store.get(key);
+    if (current?.metadata?.uid !== uid) return;
+    this.drop(key);
+    this.emit({ type: 'DELETED', object: current, own: true });
+  }
+
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.health.synced) return Promise.resolve();
     return new Promise((resolve) => {
@@ -338,6 +352,8 @@ export class WatchCache<T extends KubeObject> {
     const key = keyOf(object);
     const old = this.store.get(key);
     if (event.type === 'DELETED') {
+      // Dropped already (forget(): our own delete), or the name now holds a newer object: not news.
+      if (!old || old.metadata?.uid !== object.metadata?.uid) return;
       this.drop(key);
       this.emit({ type: 'DELETED', object: this.trim(object) });
       return;

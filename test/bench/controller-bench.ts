@@ -164,6 +164,8 @@ export interface ConvergeResult {
   rssMiB: number;
   rssAtStartMiB: number;
   controllerCpuSeconds: number;
+  /** Reconciles per AgentJob from the first creation until the controller is quiet again. */
+  reconcilesPerAgentJob: number;
 }
 
 export interface ConvergeHooks {
@@ -184,6 +186,7 @@ export async function converge(
     const rssAtStart = rssMiB(controller.pid);
     await hooks.atStart?.(controller.pid);
     const before = controllerWrites(await requestCounts(c.client));
+    const reconcilesBefore = await reconcileCount(controller.metricsPort);
     const cpu = cpuSeconds(controller.pid);
     const started = performance.now();
     await pool(n, concurrency, (i) => c.client.create(agentJobs, agentJob(ns, i)).then(() => undefined));
@@ -192,6 +195,7 @@ export async function converge(
     const cpuUsed = cpuSeconds(controller.pid) - cpu;
     const writes = controllerWrites(await requestCounts(c.client)) - before;
     const rss = rssMiB(controller.pid);
+    const reconciles = (await quietReconciles(controller.metricsPort)) - reconcilesBefore;
     await hooks.converged?.(ns, controller, controller.metricsPort);
     return {
       seconds,
@@ -199,6 +203,7 @@ export async function converge(
       rssMiB: rss,
       rssAtStartMiB: rssAtStart,
       controllerCpuSeconds: cpuUsed,
+      reconcilesPerAgentJob: reconciles / n,
     };
   });
 }
@@ -393,6 +398,31 @@ async function controllerRequests(port: number): Promise<number> {
   return total;
 }
 
+/** Reconciles the controller has done, whatever their result (its own metric). */
+async function reconcileCount(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  let total = 0;
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^thurkube_controller_reconcile_total\{[^}]*\} (\d+)/.exec(line);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}
+
+/**
+ * The reconcile count once it has not moved for two seconds: the wake-ups that come after the
+ * figure's end (a Job's first status, a deletion's event) count too.
+ */
+async function quietReconciles(port: number): Promise<number> {
+  let last = await reconcileCount(port);
+  for (;;) {
+    await sleep(2000);
+    const now = await reconcileCount(port);
+    if (now === last) return now;
+    last = now;
+  }
+}
+
 /** With everything converged (and runs held back), the writes the controller sends per minute. */
 export async function idleWrites(metricsPort: number, seconds: number): Promise<number> {
   await sleep(2000);
@@ -409,14 +439,15 @@ export async function fanout(
   c: BenchCluster,
   ns: string,
   n: number,
-  controllerPid: number,
-): Promise<{ seconds: number; controllerCpuSeconds: number }> {
+  controller: { pid: number; metricsPort: number },
+): Promise<{ seconds: number; controllerCpuSeconds: number; reconcilesPerAgentJob: number }> {
   const role = example('AgentRole', 'minimal') as KubeObject & { spec: { allowedTools: string[] } };
   const marker = `Bench${randomBytes(3).toString('hex')}`;
   role.spec.allowedTools = ['Read', marker];
   const configs = await watching(c, RESOURCES.configMaps, ns, 'app.kubernetes.io/managed-by=thurkube');
   try {
-    const cpu = cpuSeconds(controllerPid);
+    const reconcilesBefore = await quietReconciles(controller.metricsPort);
+    const cpu = cpuSeconds(controller.pid);
     const started = performance.now();
     await c.client.apply(
       ourResource('AgentRole'),
@@ -424,10 +455,10 @@ export async function fanout(
       { fieldManager: 'bench' },
     );
     while (configs.cache.list().filter(holds(marker)).length < n) await sleep(50);
-    return {
-      seconds: (performance.now() - started) / 1000,
-      controllerCpuSeconds: cpuSeconds(controllerPid) - cpu,
-    };
+    const seconds = (performance.now() - started) / 1000;
+    const controllerCpuSeconds = cpuSeconds(controller.pid) - cpu;
+    const reconciles = (await quietReconciles(controller.metricsPort)) - reconcilesBefore;
+    return { seconds, controllerCpuSeconds, reconcilesPerAgentJob: reconciles / n };
   } finally {
     await configs.close();
   }

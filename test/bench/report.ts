@@ -17,6 +17,8 @@ export interface SizeResults {
   /** CPU seconds the controller spent converging, and the tight client spent on the floor. */
   cpu: number[];
   floorCpu: number[];
+  /** Reconciles per AgentJob (the controller's counter), until it is quiet after converging. */
+  reconciles: number[];
 }
 
 export interface Results {
@@ -36,6 +38,7 @@ export interface Results {
   fanoutFloor: number[];
   fanoutCpu: number[];
   fanoutFloorCpu: number[];
+  fanoutReconciles: number[];
   runWrites: RunWrites[];
   /** The 1-minute load average at the start of each measured phase. */
   loads: { what: string; load1: number }[];
@@ -74,10 +77,12 @@ export function figures(r: Results): Record<string, number> {
     out[`controller_rss_mib_${n}`] = med(s.rss);
     out[`controller_cpu_${n}_s`] = med(s.cpu);
     out[`floor_client_cpu_${n}_s`] = med(s.floorCpu);
+    if (s.reconciles.length > 0) out[`reconciles_per_agentjob_${n}`] = med(s.reconciles);
   }
   out.fanout_floor_1000_s = med(r.fanoutFloor);
   out.fanout_controller_cpu_s = med(r.fanoutCpu);
   out.fanout_floor_client_cpu_s = med(r.fanoutFloorCpu);
+  if (r.fanoutReconciles.length > 0) out.fanout_reconciles_per_agentjob = med(r.fanoutReconciles);
   out.admission_validate_cpu_us = med(r.routes.validate.map((x) => x.serverCpuUs));
   out.admission_noop_cpu_us = med(r.routes.noop.map((x) => x.serverCpuUs));
   out.admission_validate_vs_noop = round(
@@ -129,7 +134,7 @@ export function table(r: Results, header: string): string[] {
   if (r.sizes.some((n) => r.bySize[n])) {
     lines.push(
       "controller (runs held back by a zero-pod ResourceQuota, so only the controller's own work is measured):",
-      '  AgentJobs  converge s  floor s  ratio  writes/AgentJob  controller RSS MiB (start -> converged)  KiB/AgentJob  admission RSS MiB  CPU s controller / floor client',
+      '  AgentJobs  converge s  floor s  ratio  writes/AgentJob  controller RSS MiB (start -> converged)  KiB/AgentJob  admission RSS MiB  CPU s controller / floor client  reconciles/AgentJob',
     );
     r.sizes.forEach((n, i) => {
       const s = r.bySize[n];
@@ -138,7 +143,7 @@ export function table(r: Results, header: string): string[] {
       const prev = r.sizes[i - 1];
       const slope = prev !== undefined && r.bySize[prev] ? String(slopeKiB(r, prev, n)) : '';
       lines.push(
-        `  ${String(n).padStart(9)} ${String(med(s.converge)).padStart(11)} ${String(med(s.floor)).padStart(8)} ${String(ratio).padStart(6)} ${String(med(s.writes)).padStart(16)} ${`${med(s.rssStart)} -> ${med(s.rss)}`.padStart(40)} ${slope.padStart(13)} ${String(med(s.admissionRss)).padStart(18)} ${`${med(s.cpu)} / ${med(s.floorCpu)}`.padStart(32)}`,
+        `  ${String(n).padStart(9)} ${String(med(s.converge)).padStart(11)} ${String(med(s.floor)).padStart(8)} ${String(ratio).padStart(6)} ${String(med(s.writes)).padStart(16)} ${`${med(s.rssStart)} -> ${med(s.rss)}`.padStart(40)} ${slope.padStart(13)} ${String(med(s.admissionRss)).padStart(18)} ${`${med(s.cpu)} / ${med(s.floorCpu)}`.padStart(32)} ${String(med(s.reconciles)).padStart(20)}`,
       );
     });
     lines.push(
@@ -149,7 +154,7 @@ export function table(r: Results, header: string): string[] {
     );
     if (r.bySize[1000])
       lines.push(
-        `  idle writes per minute at 1000: ${f.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${f.fanout_1000_s}s (floor: the same writes by a tight client, ${f.fanout_floor_1000_s}s; ratio ${round(med(r.fanout) / med(r.fanoutFloor), 2)}, runs: ${runRatios(r.fanout, r.fanoutFloor)}; CPU s controller ${f.fanout_controller_cpu_s} / floor client ${f.fanout_floor_client_cpu_s})`,
+        `  idle writes per minute at 1000: ${f.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${f.fanout_1000_s}s (floor: the same writes by a tight client, ${f.fanout_floor_1000_s}s; ratio ${round(med(r.fanout) / med(r.fanoutFloor), 2)}, runs: ${runRatios(r.fanout, r.fanoutFloor)}; CPU s controller ${f.fanout_controller_cpu_s} / floor client ${f.fanout_floor_client_cpu_s}; ${med(r.fanoutReconciles)} reconciles per AgentJob)`,
       );
   }
   if (r.runWrites.length > 0)

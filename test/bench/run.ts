@@ -153,6 +153,7 @@ async function controllerPart(o: Options, c: BenchCluster, results: Results, ser
       admissionRss: [],
       cpu: [],
       floorCpu: [],
+      reconciles: [],
     };
     results.bySize[n] = r;
     for (let i = 0; i < o.runs; i++) {
@@ -174,9 +175,10 @@ async function controllerPart(o: Options, c: BenchCluster, results: Results, ser
           results.idle.push(await idleWrites(metricsPort, o.idleSeconds));
           await loadBefore(o, `fan-out ${i + 1}`, results.loads);
           say('  fan-out of one AgentRole edit');
-          const fanned = await fanout(c, ns, n, controller.pid);
+          const fanned = await fanout(c, ns, n, { pid: controller.pid, metricsPort });
           results.fanout.push(fanned.seconds);
           results.fanoutCpu.push(fanned.controllerCpuSeconds);
+          results.fanoutReconciles.push(fanned.reconcilesPerAgentJob);
         },
       });
       if (n === 1000) {
@@ -191,8 +193,9 @@ async function controllerPart(o: Options, c: BenchCluster, results: Results, ser
       r.rss.push(result.rssMiB);
       r.rssStart.push(result.rssAtStartMiB);
       r.cpu.push(result.controllerCpuSeconds);
+      r.reconciles.push(result.reconcilesPerAgentJob);
       say(
-        `  converge ${round(result.seconds)}s, floor ${round(r.floor.at(-1) ?? 0)}s, ${round(result.writesPerAgentJob)} writes/AgentJob, RSS ${round(result.rssMiB)} MiB`,
+        `  converge ${round(result.seconds)}s, floor ${round(r.floor.at(-1) ?? 0)}s, ${round(result.writesPerAgentJob)} writes/AgentJob, ${round(result.reconcilesPerAgentJob)} reconciles/AgentJob, RSS ${round(result.rssMiB)} MiB`,
       );
     }
   }
@@ -306,6 +309,7 @@ async function main(): Promise<number> {
       fanoutFloor: [],
       fanoutCpu: [],
       fanoutFloorCpu: [],
+      fanoutReconciles: [],
       runWrites: [],
       loads: [],
     };
