@@ -176,6 +176,9 @@ export async function removeChild(
   } catch (error) {
     // A failed uid precondition is a 409: the object by that name is no longer the one we own.
     if (!isKind(error, 'NotFound') && !(uid && isKind(error, 'Conflict'))) throw error;
+    // Gone already: what the cache still holds by that name is stale.
+    const stale = isKind(error, 'NotFound') ? cache?.get(namespace, name)?.metadata?.uid : undefined;
+    if (stale) cache?.forget(namespace, name, stale);
     return;
   }
   if (!cache) return;

@@ -230,9 +230,22 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Ou
   recordTransitions(ctx, aj, previous, status, changes, todo.runNowSkipped, todo.runNowSkippedWhy);
   reportRuns(ctx, aj, runs.history.changes);
   if (applyError) throw new ThurkubeError('Invalid', applyError.message);
+  if (unblockedItself(aj, todo, after)) return { requeueAfterMs: 0 };
   // Refresh nextRunTime once the schedule has fired, even if nothing else changes.
   if (next) return { requeueAfterMs: Math.max(1000, Date.parse(next) - now.getTime() + 1000) };
   return undefined;
+}
+
+/**
+ * What this reconcile wrote is the next step's condition, and the controller's own writes wake
+ * nobody (handlers.ts): the runner ServiceAccount now has the uid its Job or CronJob waits for, or
+ * the cluster RBAC is gone and the finalizer may go. Then again at once, not on some later event.
+ */
+function unblockedItself(aj: KubeObject, todo: Plan, after: ChildrenSeen): boolean {
+  return (
+    (todo.waitingForRunner === true && after.serviceAccount?.metadata?.uid !== undefined) ||
+    (hasFinalizer(aj) && todo.remove.some((r) => !r.type.namespaced))
+  );
 }
 
 /** Writes a plan's children; one the API server refuses is reported in status, not retried. */

@@ -373,6 +373,43 @@ describe('a scheduled AgentJob', () => {
     ).toBe(false);
   });
 
+  it('takes the cluster RBAC and the runner ServiceAccount away when clusterAccessRef is removed, and lets go of its finalizer', async () => {
+    const removed = await cluster.kubectl([
+      'patch',
+      '-n',
+      ns,
+      'agentjob',
+      'nightly',
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'remove', path: '/spec/clusterAccessRef' }]),
+    ]);
+    expect(removed.code, removed.stderr).toBe(0);
+    // Its own deletes wake nobody: the reconcile that removed the RBAC goes again by itself.
+    await eventually(
+      'the finalizer to go',
+      async () => ((await getAgentJob(cluster, ns, 'nightly')).metadata.finalizers ?? []).length === 0,
+    );
+    const rbac = `thurkube-${ns}-nightly`;
+    await expect(cluster.rbac.readClusterRole({ name: rbac })).rejects.toThrow();
+    await expect(cluster.rbac.readClusterRoleBinding({ name: rbac })).rejects.toThrow();
+    await expect(
+      cluster.core.readNamespacedServiceAccount({ name: 'nightly-runner', namespace: ns }),
+    ).rejects.toThrow();
+    const status = await statusWhen(
+      cluster,
+      ns,
+      'nightly',
+      'Scheduled, owning no cluster RBAC',
+      (s) => s.phase === 'Scheduled' && !s.ownedResources?.some((r) => r.kind === 'ClusterRole'),
+    );
+    expect(status.ownedResources?.map((r) => r.kind).sort()).toEqual([
+      'ConfigMap',
+      'CronJob',
+      'PersistentVolumeClaim',
+    ]);
+  });
+
   it('on deletion, removes the cluster RBAC through its finalizer; the garbage collector takes the rest', async () => {
     await cluster.custom.deleteNamespacedCustomObject({ ...agentJobs, namespace: ns, name: 'nightly' });
     await eventually('the ClusterRole to go', async () => {
