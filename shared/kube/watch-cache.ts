@@ -21,9 +21,9 @@ export interface CacheEvent<T> {
   object: T;
   old?: T;
   /**
-   * The object came from the answer to our own write (remember()), not from the watch: the code
-   * that wrote it holds that answer already. Its watch event, at the same resourceVersion, follows
-   * and is not emitted again.
+   * The change came from the answer to our own write or delete (remember(), forget()), not from
+   * the watch: the code that made it holds that answer already. Its watch event follows and is
+   * not emitted again.
    */
   own?: boolean;
 }
@@ -64,8 +64,10 @@ const isGone = (error: unknown) =>
 
 const BY_NAMESPACE = 'namespace';
 
-export const keyOf = (o: KubeObject) =>
-  o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata?.name ?? '');
+/** The store's key of an object by its namespace (none for cluster-scoped ones) and name. */
+const keyAt = (namespace: string | undefined, name: string) => (namespace ? `${namespace}/${name}` : name);
+
+export const keyOf = (o: KubeObject) => keyAt(o.metadata?.namespace, o.metadata?.name ?? '');
 
 /**
  * Larger means newer; resourceVersions are opaque, but etcd's are integers and we only compare
@@ -101,7 +103,7 @@ export class WatchCache<T extends KubeObject> {
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.store.get(namespace ? `${namespace}/${name}` : name);
+    return this.store.get(keyAt(namespace, name));
   }
 
   list(namespace?: string): T[] {
@@ -194,7 +196,7 @@ export class WatchCache<T extends KubeObject> {
    * recreated under the same name meanwhile stays.
    */
   forget(namespace: string | undefined, name: string, uid: string): void {
-    const key = namespace ? `${namespace}/${name}` : name;
+    const key = keyAt(namespace, name);
     const current = this.store.get(key);
     if (current?.metadata?.uid !== uid) return;
     this.drop(key);
