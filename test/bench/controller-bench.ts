@@ -388,26 +388,23 @@ export async function fanoutFloor(c: BenchCluster, n: number, concurrency: numbe
   }
 }
 
-async function controllerRequests(port: number): Promise<number> {
+/** The sum of a counter's series on the controller's /metrics whose labels `keep` accepts. */
+async function counterSum(port: number, name: string, keep: (labels: string) => boolean = () => true) {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   let total = 0;
   for (const line of (await res.text()).split('\n')) {
-    const m = /^thurkube_controller_kube_requests_total\{code="\d+",verb="(\w+)"\} (\d+)/.exec(line);
-    if (m && m[1] !== 'GET') total += Number(m[2]);
+    const m = /^(\w+)\{([^}]*)\} (\d+)/.exec(line);
+    if (m?.[1] === name && keep(m[2] ?? '')) total += Number(m[3]);
   }
   return total;
 }
 
+/** The controller's own requests, reads left out. */
+const controllerRequests = (port: number) =>
+  counterSum(port, 'thurkube_controller_kube_requests_total', (labels) => !labels.includes('verb="GET"'));
+
 /** Reconciles the controller has done, whatever their result (its own metric). */
-async function reconcileCount(port: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
-  let total = 0;
-  for (const line of (await res.text()).split('\n')) {
-    const m = /^thurkube_controller_reconcile_total\{[^}]*\} (\d+)/.exec(line);
-    if (m) total += Number(m[1]);
-  }
-  return total;
-}
+const reconcileCount = (port: number) => counterSum(port, 'thurkube_controller_reconcile_total');
 
 /**
  * The reconcile count once it has not moved for two seconds: the wake-ups that come after the
