@@ -168,7 +168,9 @@ describe('SecretCertificateSource on a real cluster', () => {
       // Seconds, not days; still long beside an issuance (two RSA keys, about a second on a busy machine).
       leafLifetimeMs: 15_000,
       caLifetimeMs: 36_000,
-      overlapMs: 500,
+      // Longer than a key generation blocking this process (the sources run here) between reading the
+      // bundle and the handshake, so a client never holds a bundle older than the promoted CA.
+      overlapMs: 3_000,
       pollIntervalMs: 500,
     };
     // Two replicas: the one behind the server, and another that may win any renewal race.
