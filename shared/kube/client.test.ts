@@ -1,7 +1,8 @@
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeApi, statusAnswer } from '../../test/fixtures/fake-api.js';
 import { ThurkubeError } from '../errors.js';
-import { type KubeObject, retryAfterMs } from './client.js';
+import { eachChunk, type KubeObject, retryAfterMs } from './client.js';
 import { RESOURCES } from './resources.js';
 
 const POD = '/api/v1/namespaces/a/pods/p';
@@ -157,5 +158,35 @@ describe('KubeClient streams', () => {
       'too old resource version: 1 (50)',
     ]);
     api.verify();
+  });
+});
+
+describe('eachChunk', () => {
+  it('hands over the chunks of a Node stream in order, and resolves once it ends', async () => {
+    const seen: string[] = [];
+    await eachChunk(Readable.from(['a', 'b', 'c'], { objectMode: false }), (c) => seen.push(String(c)));
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('rejects with what the callback threw, reads no further chunk, and ends the stream', async () => {
+    const body = new PassThrough();
+    const seen: string[] = [];
+    const done = eachChunk(body, (c) => {
+      seen.push(String(c));
+      throw new Error(`refused ${String(c)}`);
+    });
+    body.write('first');
+    body.write('second');
+    await expect(done).rejects.toThrow('refused first');
+    expect(seen).toEqual(['first']);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('rejects when the stream breaks before its end', async () => {
+    const body = new PassThrough();
+    const done = eachChunk(body, () => {});
+    body.write('part');
+    body.destroy(new Error('socket hang up'));
+    await expect(done).rejects.toThrow('socket hang up');
   });
 });

@@ -55,17 +55,19 @@ const slopeKiB = (r: Results, a: number, b: number) =>
   round(((med(r.bySize[b]?.rss) - med(r.bySize[a]?.rss)) * 1024) / (b - a), 1);
 
 export function figures(r: Results): Record<string, number> {
-  const headline = r.bySize[1000] ?? r.bySize[r.sizes[0] ?? 0];
+  // The _1000 keys only from a run at 1,000 (null otherwise); writes per AgentJob are the same at
+  // every size, so they come from the first size when 1,000 did not run.
+  const at1000 = r.bySize[1000];
   const out: Record<string, number> = {
     admission_p50_ms: med(r.routes.validate.map((f) => f.p50Ms)),
     admission_p99_ms: med(r.routes.validate.map((f) => f.p99Ms)),
     admission_rps: med(r.routes.validate.map((f) => f.saturationRps)),
     admission_noop_rps: med(r.routes.noop.map((f) => f.saturationRps)),
-    converge_1000_s: med(headline?.converge),
-    floor_1000_s: med(headline?.floor),
-    writes_per_agentjob: med(headline?.writes),
+    converge_1000_s: med(at1000?.converge),
+    floor_1000_s: med(at1000?.floor),
+    writes_per_agentjob: med((at1000 ?? r.bySize[r.sizes[0] ?? 0])?.writes),
     idle_writes_per_min: med(r.idle),
-    controller_rss_mib_1000: med(headline?.rss),
+    controller_rss_mib_1000: med(at1000?.rss),
     admission_rss_mib: round(r.admissionRssAfter, 1),
     fanout_1000_s: med(r.fanout),
   };
