@@ -121,8 +121,8 @@ async function measure(
   const connection = loadKubeConfig(kubeconfig);
   const transport = protocol === 'http2' ? http2Transport(connection) : nodeTransport(connection);
   const client = new KubeClient(connection, { transport });
-  // The watch is open once it has sent the marker ConfigMap that exists before it (an ADDED of
-  // the state it starts from); every event after that is one of the round's writes.
+  // The watch is open once it has sent its first ADDED of the state it starts from, which holds at
+  // least the marker (and the namespace's kube-root-ca.crt, which may come before it or after).
   await client.create(RESOURCES.configMaps, {
     apiVersion: 'v1',
     kind: 'ConfigMap',
