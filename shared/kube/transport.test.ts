@@ -1,0 +1,77 @@
+/**
+ * The transport against a real HTTPS server on loopback: connections are kept alive between
+ * requests, and one left idle is closed by us before the API server would close it (90 s there,
+ * shortened here), so no request is ever sent on a connection the server is closing.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testPki } from '../../test/fixtures/admission/loopback.js';
+import { eventually } from '../../test/support/eventually.js';
+import { nodeTransport } from './transport.js';
+
+// A CA and a serving certificate for 127.0.0.1; only their PEMs are used, not the files.
+const pki = testPki();
+pki.remove();
+const { ca, serving: leaf } = pki;
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+/** A server that keeps connections for ten minutes, counting those open and those ever opened. */
+async function server() {
+  const s = createServer({ cert: leaf.certPem, key: leaf.keyPem, keepAliveTimeout: 600_000 }, (req, res) => {
+    if (req.url !== '/watch') return res.end('{}');
+    // A watch: one line, then silence for longer than the client's idle time, then the rest.
+    res.write('{"type":"ADDED"}\n');
+    setTimeout(() => res.end('{"type":"BOOKMARK"}\n'), 900);
+  });
+  const sockets = new Set<Socket>();
+  let opened = 0;
+  s.on('secureConnection', (socket: Socket) => {
+    opened += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  servers.push(s);
+  const url = `https://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  return { url, open: () => sockets.size, opened: () => opened };
+}
+
+async function get(transport: ReturnType<typeof nodeTransport>, url: string, path = '/version') {
+  const res = await transport({ method: 'GET', url: new URL(path, url), headers: {} });
+  let body = '';
+  for await (const chunk of res.body) body += chunk;
+  return { status: res.status, body };
+}
+
+describe('nodeTransport', () => {
+  it('reuses a kept-alive connection, and closes it itself once idle for its idle time', async () => {
+    const s = await server();
+    const transport = nodeTransport({ server: s.url, ca: ca.certPem }, 300);
+    expect((await get(transport, s.url)).status).toBe(200);
+    expect((await get(transport, s.url)).status).toBe(200);
+    expect(s.opened()).toBe(1);
+    // The server would keep it ten minutes: the client closes it.
+    await eventually('the idle connection closed by the client', () => s.open() === 0, 5000, 20);
+    expect((await get(transport, s.url)).status).toBe(200);
+    expect(s.opened()).toBe(2);
+  });
+
+  it('leaves a connection in use alone, however long it is silent (a watch between events)', async () => {
+    const s = await server();
+    const transport = nodeTransport({ server: s.url, ca: ca.certPem }, 300);
+    expect(await get(transport, s.url, '/watch')).toEqual({
+      status: 200,
+      body: '{"type":"ADDED"}\n{"type":"BOOKMARK"}\n',
+    });
+  });
+});
