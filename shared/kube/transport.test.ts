@@ -69,9 +69,12 @@ describe('nodeTransport', () => {
   it('leaves a connection in use alone, however long it is silent (a watch between events)', async () => {
     const s = await server();
     const transport = nodeTransport({ server: s.url, ca: ca.certPem }, 300);
+    // First a request, so that the watch goes out on a connection that has been idle in the pool.
+    expect((await get(transport, s.url)).status).toBe(200);
     expect(await get(transport, s.url, '/watch')).toEqual({
       status: 200,
       body: '{"type":"ADDED"}\n{"type":"BOOKMARK"}\n',
     });
+    expect(s.opened()).toBe(1);
   });
 });

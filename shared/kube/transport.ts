@@ -6,6 +6,7 @@
  * without a server.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { ThurkubeError } from '../errors.js';
 import { http, https } from '../node-http.js';
@@ -34,7 +35,7 @@ export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
  * How long a kept-alive connection may sit unused before we close it. The API server closes one
  * idle for 90 s (measured on v1.36, with no Keep-Alive header saying so); a request sent on it at
  * that moment fails with "socket hang up" (a benchmark's client hit it once in hours). Closing
- * ours first leaves no such moment. Open connections (watches, requests) are not touched.
+ * ours first leaves no such moment.
  */
 export const IDLE_CONNECTION_MS = 60_000;
 
@@ -42,14 +43,19 @@ export const IDLE_CONNECTION_MS = 60_000;
 export function nodeTransport(connection: Connection, idleMs = IDLE_CONNECTION_MS): Transport {
   const agent = new https.Agent({
     keepAlive: true,
-    // Node's agent destroys a free socket silent this long; on a socket in use it only emits
-    // 'timeout', which nobody here listens to (a request's own deadline is timeoutMs below).
-    timeout: idleMs,
     maxSockets: 64,
     // One context for every connection: given ca, cert and key instead, each new connection parses
     // them again (a CPU profile of the controller converging showed it per connection).
     secureContext: createSecureContext({ ca: connection.ca, cert: connection.cert, key: connection.key }),
     rejectUnauthorized: !connection.insecureSkipTlsVerify,
+  });
+  // The idle timer goes on a socket only once it is free (the agent destroys a free socket when
+  // it fires), and comes off when a request takes the socket (below). The agent's own `timeout`
+  // option would leave it on sockets in use as well, refreshed on every chunk of a watch, which
+  // has no deadline of its own: 7% more CPU a request without a deadline (310 against 289 µs on
+  // loopback with the controller's V8 flags).
+  agent.on('free', (socket: Socket) => {
+    if (!socket.destroyed) socket.setTimeout(idleMs);
   });
   return ({ method, url, headers, body, signal, timeoutMs }) =>
     new Promise((resolve, reject) => {
@@ -64,7 +70,7 @@ export function nodeTransport(connection: Connection, idleMs = IDLE_CONNECTION_M
             new ThurkubeError('Transient', `${method} ${url.pathname}: no answer within ${timeoutMs} ms`),
           ),
         );
-      }
+      } else req.setTimeout(0); // a socket taken from the pool drops its idle timer
       req.on('error', (error) =>
         reject(
           error instanceof ThurkubeError

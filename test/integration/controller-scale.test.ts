@@ -80,7 +80,7 @@ async function createReady(from: number, count: number): Promise<void> {
 }
 
 describe('the controller at scale', () => {
-  it('spends the same reconciles and writes per AgentJob at 10 and at 210, and in a fan-out to all of them', async () => {
+  it('writes the same per AgentJob at 10 and at 210 with a bounded number of reconciles, and in a fan-out to all of them', async () => {
     const start = await settled();
     await createReady(0, 10);
     const small = await settled();
