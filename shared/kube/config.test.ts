@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,22 +15,21 @@ import {
 function kubeconfig(
   user: Record<string, unknown>,
   cluster: Record<string, unknown> = { server: 'https://127.0.0.1:6443' },
+  format: 'yaml' | 'json' = 'yaml',
 ) {
   const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
   writeFileSync(join(dir, 'ca.crt'), 'CA-PEM');
   writeFileSync(join(dir, 'token'), 'file-token\n');
   const path = join(dir, 'config');
-  writeFileSync(
-    path,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      'current-context': 'ctx',
-      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
-      clusters: [{ name: 'c', cluster }],
-      users: [{ name: 'u', user }],
-    }),
-  );
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'ctx',
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }],
+    clusters: [{ name: 'c', cluster }],
+    users: [{ name: 'u', user }],
+  };
+  writeFileSync(path, format === 'json' ? JSON.stringify(config, null, 2) : stringify(config));
   return path;
 }
 
@@ -68,6 +68,52 @@ describe('kubeconfig reader', () => {
     expect(c.token?.()).toBe('file-token');
     expect(c.token?.(true)).toBe('rotated-token');
     expect(c.token?.()).toBe('rotated-token');
+  });
+
+  it('reads a JSON kubeconfig as its YAML twin, without loading the YAML reader', () => {
+    const user = { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY') };
+    const cluster = {
+      server: 'https://127.0.0.1:6443',
+      'certificate-authority': 'ca.crt',
+      'insecure-skip-tls-verify': true,
+    };
+    const json = kubeconfig(user, cluster, 'json');
+    const fields = (c: ReturnType<typeof connectionFromKubeconfig>) => [
+      c.server,
+      c.ca,
+      c.cert,
+      c.key,
+      c.insecureSkipTlsVerify,
+    ];
+    expect(fields(connectionFromKubeconfig(json))).toEqual(
+      fields(connectionFromKubeconfig(kubeconfig(user, cluster))),
+    );
+    expect(fields(connectionFromKubeconfig(json))).toEqual([
+      'https://127.0.0.1:6443',
+      'CA-PEM',
+      'CERT',
+      'KEY',
+      true,
+    ]);
+    // In a process of its own: this one has loaded yaml already (the fixture writes YAML).
+    const probe = `
+      import { createRequire } from 'node:module';
+      import { connectionFromKubeconfig } from ${JSON.stringify(join(import.meta.dirname, 'config.ts'))};
+      connectionFromKubeconfig(${JSON.stringify(json)});
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes('/node_modules/yaml/'));
+      process.stdout.write(String(loaded.length));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+      encoding: 'utf8',
+    });
+    expect(out).toBe('0');
+  });
+
+  it('names the file and the error of a malformed JSON kubeconfig', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kubeconfig-')), 'config.json');
+    writeFileSync(path, '{"clusters": [');
+    expect(() => connectionFromKubeconfig(path)).toThrow(
+      new RegExp(`cannot read kubeconfig ${path}: .*JSON`),
+    );
   });
 
   it('refuses exec plugins with a message that says what to use instead', () => {
