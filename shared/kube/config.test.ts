@@ -108,12 +108,18 @@ describe('kubeconfig reader', () => {
     expect(out).toBe('0');
   });
 
-  it('names the file and the error of a malformed JSON kubeconfig', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'kubeconfig-')), 'config.json');
-    writeFileSync(path, '{"clusters": [');
-    expect(() => connectionFromKubeconfig(path)).toThrow(
-      new RegExp(`cannot read kubeconfig ${path}: .*JSON`),
+  it('reads a YAML flow mapping that is not JSON, and names the file of one that is neither', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
+    const flow = join(dir, 'flow');
+    writeFileSync(
+      flow,
+      '{current-context: ctx, contexts: [{name: ctx, context: {cluster: c, user: u}}], clusters: [{name: c, cluster: {server: "https://h:1"}}], users: [{name: u, user: {token: t}}]}',
     );
+    const c = connectionFromKubeconfig(flow);
+    expect([c.server, c.token?.()]).toEqual(['https://h:1', 't']);
+    const broken = join(dir, 'broken');
+    writeFileSync(broken, '{"clusters": [');
+    expect(() => connectionFromKubeconfig(broken)).toThrow(`cannot read kubeconfig ${broken}: `);
   });
 
   it('refuses exec plugins with a message that says what to use instead', () => {
