@@ -153,5 +153,7 @@ describe('npm start, however it is stopped, stops everything it started', () => 
     await expectAllGone(first);
     killGroup(second, 'SIGTERM');
     await expectAllGone(second);
-  });
+    // Two npm starts, each bringing up a real node, and two clean-ups: twice the project's budget
+    // (the test took 73 s alone, and over 240 s once under the whole suite's load).
+  }, 480_000);
 });
