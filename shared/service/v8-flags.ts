@@ -1,11 +1,11 @@
 /**
  * V8 flags a service sets on itself at start, from THURKUBE_V8_FLAGS. Node accepts only a few V8
  * flags in NODE_OPTIONS (heap sizes, --jitless), and the image's entry point is `thurkube`, not
- * `node`: the chart's controller gets `--no-opt --optimize-for-size` this way (values.yaml
- * controller.v8Flags). The controller waits on the API server, not on its CPU, so the optimising
- * compilers bought no time and cost resident memory (README "Performance": 7 MiB at start, 12 at
- * 1,000 AgentJobs, the same convergence and CPU). --jitless, which Node does accept, would do the
- * same and also remove WebAssembly, which Node's fetch needs.
+ * `node`: the chart's controller gets `--no-opt --no-maglev --optimize-for-size` this way
+ * (values.yaml controller.v8Flags). The controller waits on the API server, not on its CPU, so the
+ * optimising compilers bought little time and cost resident memory (README "Performance" and
+ * decision 6: 7 MiB at start, 12 at 1,000 AgentJobs). --jitless, which Node does accept, would do
+ * the same and also remove WebAssembly, which Node's fetch needs.
  */
 import { setFlagsFromString } from 'node:v8';
 import { ThurkubeError } from '../errors.js';
