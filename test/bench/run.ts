@@ -216,8 +216,22 @@ async function runsPart(o: Options, c: BenchCluster, results: Results) {
   }
 }
 
+/**
+ * `--controller-v8-flags "--no-opt ..."` as one argument: parseArgs refuses a separate value that
+ * starts with a dash, and every value of this option does.
+ */
+const joinFlagValues = (argv: string[]) =>
+  argv.flatMap((arg, i) =>
+    arg === '--controller-v8-flags' && i + 1 < argv.length
+      ? [`${arg}=${argv[i + 1]}`]
+      : argv[i - 1] === '--controller-v8-flags'
+        ? []
+        : [arg],
+  );
+
 function parseOptions() {
   const { values } = parseArgs({
+    args: joinFlagValues(process.argv.slice(2)),
     options: {
       json: { type: 'boolean', default: false },
       runs: { type: 'string', default: '3' },
