@@ -131,11 +131,17 @@ const readyCount = (objects: KubeObject[]) => {
   ).length;
 };
 
+/** A controller the benchmark started: its metrics port and when it was ready (performance.now()). */
+export type StartedController = Service & { metricsPort: number; startedAt: number };
+
+/** When the idle RSS of a fresh controller is read: after V8's memory reducer (8 s of quiet). */
+const IDLE_AFTER_START_MS = 15_000;
+
 export async function startController(
   c: BenchCluster,
   namespace: string,
   concurrency: number,
-): Promise<Service & { metricsPort: number }> {
+): Promise<StartedController> {
   const svc = await startService(
     [
       'controller',
@@ -155,7 +161,7 @@ export async function startController(
       logFile: join(mkdtempSync(join(tmpdir(), 'thurkube-bench-log-')), 'controller.log'),
     },
   );
-  return { ...svc, metricsPort: Number(svc.match[1]) };
+  return { ...svc, metricsPort: Number(svc.match[1]), startedAt: performance.now() };
 }
 
 export interface ConvergeResult {
@@ -163,6 +169,12 @@ export interface ConvergeResult {
   writesPerAgentJob: number;
   rssMiB: number;
   rssAtStartMiB: number;
+  /**
+   * The same process idle 15 s after it started, nothing created yet: V8 grows its young
+   * generation while the modules load and hands it back after about 8 s of quiet (its memory
+   * reducer), so this is what an idle pod holds; `rssAtStartMiB` is the peak of the start.
+   */
+  rssIdleMiB: number;
   controllerCpuSeconds: number;
   /** Reconciles per AgentJob from the first creation until the controller is quiet again. */
   reconcilesPerAgentJob: number;
@@ -184,6 +196,8 @@ export async function converge(
 ): Promise<ConvergeResult> {
   return withController(c, `bench-conv-${n}`, true, concurrency, async (ns, controller, progress) => {
     const rssAtStart = rssMiB(controller.pid);
+    await sleep(Math.max(0, IDLE_AFTER_START_MS - (performance.now() - controller.startedAt)));
+    const rssIdle = rssMiB(controller.pid);
     await hooks.atStart?.(controller.pid);
     const before = controllerWrites(await requestCounts(c.client));
     const reconcilesBefore = await reconcileCount(controller.metricsPort);
@@ -202,6 +216,7 @@ export async function converge(
       writesPerAgentJob: writes / n,
       rssMiB: rss,
       rssAtStartMiB: rssAtStart,
+      rssIdleMiB: rssIdle,
       controllerCpuSeconds: cpuUsed,
       reconcilesPerAgentJob: reconciles / n,
     };
@@ -219,7 +234,7 @@ async function withController<T>(
   prefix: string,
   holdRuns: boolean,
   concurrency: number,
-  body: (ns: string, controller: Service & { metricsPort: number }, progress: Watching) => Promise<T>,
+  body: (ns: string, controller: StartedController, progress: Watching) => Promise<T>,
 ): Promise<T> {
   const ns = await newNamespace(c, prefix, holdRuns);
   try {

@@ -13,6 +13,8 @@ export interface SizeResults {
   writes: number[];
   rss: number[];
   rssStart: number[];
+  /** RSS of the fresh controller idle 15 s after it started (older results lack it). */
+  rssIdle?: number[];
   admissionRss: number[];
   /** CPU seconds the controller spent converging, and the tight client spent on the floor. */
   cpu: number[];
@@ -93,6 +95,8 @@ export function figures(r: Results): Record<string, number> {
   );
   const all = Object.values(r.bySize).flatMap((s) => s.rssStart);
   out.controller_rss_start_mib = med(all);
+  const idle = Object.values(r.bySize).flatMap((s) => s.rssIdle ?? []);
+  if (idle.length > 0) out.controller_rss_idle_mib = med(idle);
   const [first, last] = [r.sizes[0], r.sizes.at(-1)];
   if (first !== undefined && last !== undefined && last > first)
     out.controller_kib_per_agentjob = slopeKiB(r, first, last);
@@ -154,6 +158,13 @@ export function table(r: Results, header: string): string[] {
         .map((n) => `${n}: ${runRatios(r.bySize[n]?.converge ?? [], r.bySize[n]?.floor ?? [])}`)
         .join('; ')}`,
     );
+    if (f.controller_rss_idle_mib !== undefined)
+      lines.push(
+        `  controller RSS idle, 15 s after its start (V8 has handed back the young generation it grew while loading): ${f.controller_rss_idle_mib} MiB (each start: ${r.sizes
+          .flatMap((n) => r.bySize[n]?.rssIdle ?? [])
+          .map((x) => round(x, 1))
+          .join(', ')}); at its start ${f.controller_rss_start_mib}`,
+      );
     if (r.bySize[1000])
       lines.push(
         `  idle writes per minute at 1000: ${f.idle_writes_per_min}; fan-out of one AgentRole edit to 1000 ConfigMaps: ${f.fanout_1000_s}s (floor: the same writes by a tight client, ${f.fanout_floor_1000_s}s; ratio ${round(med(r.fanout) / med(r.fanoutFloor), 2)}, runs: ${runRatios(r.fanout, r.fanoutFloor)}; CPU s controller ${f.fanout_controller_cpu_s} / floor client ${f.fanout_floor_client_cpu_s}; ${med(r.fanoutReconciles)} reconciles per AgentJob)`,
