@@ -13,8 +13,8 @@ export interface SizeResults {
   writes: number[];
   rss: number[];
   rssStart: number[];
-  /** RSS of the fresh controller idle 15 s after it started (older results lack it). */
-  rssIdle?: number[];
+  /** RSS of the fresh controller idle 15 s after it started. */
+  rssIdle: number[];
   admissionRss: number[];
   /** CPU seconds the controller spent converging, and the tight client spent on the floor. */
   cpu: number[];
@@ -95,7 +95,7 @@ export function figures(r: Results): Record<string, number> {
   );
   const all = Object.values(r.bySize).flatMap((s) => s.rssStart);
   out.controller_rss_start_mib = med(all);
-  const idle = Object.values(r.bySize).flatMap((s) => s.rssIdle ?? []);
+  const idle = Object.values(r.bySize).flatMap((s) => s.rssIdle);
   if (idle.length > 0) out.controller_rss_idle_mib = med(idle);
   const [first, last] = [r.sizes[0], r.sizes.at(-1)];
   if (first !== undefined && last !== undefined && last > first)

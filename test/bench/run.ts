@@ -198,7 +198,7 @@ async function controllerPart(o: Options, c: BenchCluster, results: Results, ser
       r.writes.push(result.writesPerAgentJob);
       r.rss.push(result.rssMiB);
       r.rssStart.push(result.rssAtStartMiB);
-      r.rssIdle?.push(result.rssIdleMiB);
+      r.rssIdle.push(result.rssIdleMiB);
       r.cpu.push(result.controllerCpuSeconds);
       r.reconciles.push(result.reconcilesPerAgentJob);
       say(
