@@ -147,6 +147,22 @@ describe('KubeClient streams', () => {
     api.verify();
   });
 
+  it('parses a line cut into three chunks, several lines in one chunk, blank lines and CRLF', async () => {
+    const event = (name: string) => JSON.stringify({ type: 'MODIFIED', object: { metadata: { name } } });
+    const bytes = Buffer.from(`${event('a')}\n\n${event('b')}\r\n${event('c')}\n${event('d')}\n`);
+    const cuts = [5, 9, 60, 61];
+    const api = new FakeApi().expect('GET', '/api/v1/pods', {
+      query: { watch: '1' },
+      answer: { chunks: [0, ...cuts].map((from, i) => bytes.subarray(from, cuts[i] ?? bytes.length)) },
+    });
+    const names: unknown[] = [];
+    await api.client.stream('/api/v1/pods', { query: { watch: 1 } }, (value) =>
+      names.push((value as { object: { metadata: { name: string } } }).object.metadata.name),
+    );
+    expect(names).toEqual(['a', 'b', 'c', 'd']);
+    api.verify();
+  });
+
   it('turns a watch refused with a status into the same errors as a request (410 keeps its status)', async () => {
     const api = new FakeApi().expect('GET', '/api/v1/pods', {
       answer: statusAnswer(410, 'Expired', 'too old resource version: 1 (50)'),

@@ -212,5 +212,14 @@ describe('configHash', () => {
     }
     const job = render(fullInput()).jobSpec;
     expect(stableJson(job)).toBe(reference(job));
+    // What JSON.stringify writes unlike the walk goes the walk's way.
+    const odd = [
+      { at: new Date(0), b: 1 },
+      { run: () => 1, a: 'x' },
+      Object.assign(Object.create(null), { z: 1, y: [2] }),
+      { constructor: 'label', b: { d: 1, c: 2 } },
+      { b: [undefined, { y: 1, x: 2 }], a: null },
+    ];
+    for (const v of odd) expect(stableJson(v)).toBe(reference(v));
   });
 });
