@@ -90,7 +90,7 @@ export class CrdGate {
       reportingInstance: instance,
       regarding: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name },
     };
-    client.create(RESOURCES.events, body).catch((error: Error) => {
+    client.createUnread(RESOURCES.events, body).catch((error: Error) => {
       log.warn({ err: error.message, crd: name }, 'could not record event');
     });
   }

@@ -59,7 +59,7 @@ export class EventRecorder {
         resourceVersion: target.resourceVersion,
       },
     };
-    this.client.create(RESOURCES.events, body).catch((error: Error) => {
+    this.client.createUnread(RESOURCES.events, body).catch((error: Error) => {
       this.log.warn(
         { err: error.message, reason, agentJob: `${target.namespace}/${target.name}` },
         'could not record event',

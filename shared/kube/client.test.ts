@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeApi, statusAnswer } from '../../test/fixtures/fake-api.js';
 import { ThurkubeError } from '../errors.js';
-import { eachChunk, type KubeObject, retryAfterMs } from './client.js';
+import { eachChunk, type KubeObject, queryString, retryAfterMs } from './client.js';
 import { RESOURCES } from './resources.js';
 
 const POD = '/api/v1/namespaces/a/pods/p';
@@ -38,6 +38,20 @@ describe('KubeClient errors', () => {
       ['Forbidden', 403, 'Forbidden', 'pods "p" is forbidden'],
       ['Transient', 503, 'ServiceUnavailable', 'etcd is down'],
     ]);
+    api.verify();
+  });
+});
+
+describe('KubeClient.createUnread', () => {
+  it('leaves a successful answer undecoded, and still makes a refusal an error with its message', async () => {
+    const event = { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'e', namespace: 'a' } };
+    const path = '/apis/events.k8s.io/v1/namespaces/a/events';
+    const api = new FakeApi()
+      .expect('POST', path, { answer: { status: 201, body: 'not JSON, never decoded' } })
+      .expect('POST', path, { answer: statusAnswer(403, 'Forbidden', 'events is forbidden') });
+    expect(await api.client.createUnread(RESOURCES.events, event)).toBeUndefined();
+    const refused = await failure(api.client.createUnread(RESOURCES.events, event));
+    expect([refused.kind, refused.message]).toEqual(['Forbidden', 'events is forbidden']);
     api.verify();
   });
 });
@@ -204,5 +218,20 @@ describe('eachChunk', () => {
     body.write('part');
     body.destroy(new Error('socket hang up'));
     await expect(done).rejects.toThrow('socket hang up');
+  });
+});
+
+describe('queryString', () => {
+  it('writes the values set, each part encoded, in order', () => {
+    expect(queryString(undefined)).toBe('');
+    expect(queryString({ a: undefined })).toBe('');
+    expect(
+      queryString({
+        labelSelector: 'app.kubernetes.io/name=x,y in (a b)',
+        limit: 500,
+        force: true,
+        skip: undefined,
+      }),
+    ).toBe('?labelSelector=app.kubernetes.io%2Fname%3Dx%2Cy%20in%20(a%20b)&limit=500&force=true');
   });
 });

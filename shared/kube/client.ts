@@ -53,6 +53,8 @@ export interface RequestArgs {
   signal?: AbortSignal;
   /** Return the body as text instead of parsing JSON (e.g. /metrics). */
   text?: boolean;
+  /** Read a successful answer to its end without decoding it, and return undefined (an Event). */
+  discard?: boolean;
 }
 
 const kindForStatus = (status: number): ErrorKind => {
@@ -125,6 +127,17 @@ async function readAll(body: AsyncIterable<Buffer | string>): Promise<string> {
     : Buffer.concat(chunks).toString('utf8');
 }
 
+/** `?a=1&b=x` of the values set, each part encoded; empty when none is. */
+export function queryString(query: RequestArgs['query']): string {
+  let text = '';
+  for (const key in query) {
+    const value = query[key];
+    if (value !== undefined)
+      text += `${text ? '&' : '?'}${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`;
+  }
+  return text;
+}
+
 export interface KubeClientOptions {
   /** How requests reach the server; Node's http(s) with the Connection's TLS settings by default. */
   transport?: Transport;
@@ -168,9 +181,7 @@ export class KubeClient {
     const fenced = method === 'GET' ? undefined : this.fence?.();
     if (fenced)
       throw new ThurkubeError('Transient', `${method} ${path} not sent: ${fenced}`, { reason: 'Fenced' });
-    const url = new URL(path, this.server);
-    for (const [k, v] of Object.entries(args.query ?? {}))
-      if (v !== undefined) url.searchParams.set(k, String(v));
+    const target = path + queryString(args.query);
     const body = args.body === undefined ? undefined : JSON.stringify(args.body);
     const headers: Record<string, string> = { Accept: args.text ? 'text/plain, */*' : 'application/json' };
     if (body !== undefined) {
@@ -183,7 +194,7 @@ export class KubeClient {
       const started = performance.now();
       const res = await this.transport({
         method,
-        url,
+        path: target,
         headers: token ? { ...headers, Authorization: `Bearer ${token}` } : headers,
         body,
         signal: args.signal,
@@ -200,7 +211,7 @@ export class KubeClient {
         throttled += 1;
         await sleep(retryAfterMs(res.headers['retry-after']), args.signal);
         if (args.signal?.aborted)
-          throw new ThurkubeError('Transient', `${method} ${url.pathname}: throttled (429), then aborted`, {
+          throw new ThurkubeError('Transient', `${method} ${path}: throttled (429), then aborted`, {
             status: 429,
           });
       }
@@ -210,6 +221,11 @@ export class KubeClient {
   async request<T>(method: string, path: string, args: RequestArgs = {}): Promise<T> {
     const started = performance.now();
     const res = await this.send(method, path, { timeoutMs: 30_000, ...args });
+    if (args.discard && res.status >= 200 && res.status < 300) {
+      await eachChunk(res.body, () => {});
+      this.observer?.(method, path, res.status, (performance.now() - started) / 1000);
+      return undefined as T;
+    }
     const text = await readAll(res.body);
     this.observer?.(method, path, res.status, (performance.now() - started) / 1000);
     if (res.status >= 200 && res.status < 300)
@@ -264,6 +280,14 @@ export class KubeClient {
     return this.request<T>('POST', resourcePath(type, { namespace: body.metadata?.namespace }), {
       body,
       query,
+    });
+  }
+
+  /** A create whose answer is not decoded: the controller never reads an Event it wrote back. */
+  createUnread(type: ResourceType, body: KubeObject): Promise<void> {
+    return this.request('POST', resourcePath(type, { namespace: body.metadata?.namespace }), {
+      body,
+      discard: true,
     });
   }
 

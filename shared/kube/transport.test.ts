@@ -27,6 +27,7 @@ afterEach(async () => {
 /** A server that keeps connections for ten minutes, counting those open and those ever opened. */
 async function server() {
   const s = createServer({ cert: leaf.certPem, key: leaf.keyPem, keepAliveTimeout: 600_000 }, (req, res) => {
+    if (req.url?.includes('/where')) return res.end(req.url);
     if (req.url !== '/watch') return res.end('{}');
     // A watch: one line, then silence for longer than the client's idle time, then the rest.
     res.write('{"type":"ADDED"}\n');
@@ -46,8 +47,8 @@ async function server() {
   return { url, open: () => sockets.size, opened: () => opened };
 }
 
-async function get(transport: ReturnType<typeof nodeTransport>, url: string, path = '/version') {
-  const res = await transport({ method: 'GET', url: new URL(path, url), headers: {} });
+async function get(transport: ReturnType<typeof nodeTransport>, path = '/version') {
+  const res = await transport({ method: 'GET', path, headers: {} });
   let body = '';
   for await (const chunk of res.body) body += chunk;
   return { status: res.status, body };
@@ -57,12 +58,12 @@ describe('nodeTransport', () => {
   it('reuses a kept-alive connection, and closes it itself once idle for its idle time', async () => {
     const s = await server();
     const transport = nodeTransport({ server: s.url, ca: ca.certPem }, 300);
-    expect((await get(transport, s.url)).status).toBe(200);
-    expect((await get(transport, s.url)).status).toBe(200);
+    expect((await get(transport)).status).toBe(200);
+    expect((await get(transport)).status).toBe(200);
     expect(s.opened()).toBe(1);
     // The server would keep it ten minutes: the client closes it.
     await eventually('the idle connection closed by the client', () => s.open() === 0, 5000, 20);
-    expect((await get(transport, s.url)).status).toBe(200);
+    expect((await get(transport)).status).toBe(200);
     expect(s.opened()).toBe(2);
   });
 
@@ -70,11 +71,19 @@ describe('nodeTransport', () => {
     const s = await server();
     const transport = nodeTransport({ server: s.url, ca: ca.certPem }, 300);
     // First a request, so that the watch goes out on a connection that has been idle in the pool.
-    expect((await get(transport, s.url)).status).toBe(200);
-    expect(await get(transport, s.url, '/watch')).toEqual({
+    expect((await get(transport)).status).toBe(200);
+    expect(await get(transport, '/watch')).toEqual({
       status: 200,
       body: '{"type":"ADDED"}\n{"type":"BOOKMARK"}\n',
     });
     expect(s.opened()).toBe(1);
+  });
+
+  it('sends the path and query as given, under the path of a server behind a proxy', async () => {
+    const s = await server();
+    const at = async (server: string) =>
+      (await get(nodeTransport({ server, ca: ca.certPem }), '/api/v1/where?labelSelector=a%3Db')).body;
+    expect(await at(s.url)).toBe('/api/v1/where?labelSelector=a%3Db');
+    expect(await at(`${s.url}/k8s/clusters/c-1/`)).toBe('/k8s/clusters/c-1/api/v1/where?labelSelector=a%3Db');
   });
 });

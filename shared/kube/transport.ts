@@ -14,7 +14,8 @@ import type { Connection } from './config.js';
 
 export interface HttpRequest {
   method: string;
-  url: URL;
+  /** From the root of the API, with the query string: `/api/v1/namespaces?limit=500`. */
+  path: string;
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
@@ -57,17 +58,28 @@ export function nodeTransport(connection: Connection, idleMs = IDLE_CONNECTION_M
   agent.on('free', (socket: Socket) => {
     if (!socket.destroyed) socket.setTimeout(idleMs);
   });
-  return ({ method, url, headers, body, signal, timeoutMs }) =>
+  // The server's parts once, not a URL per request: parsing one and turning it into request options
+  // cost 39 µs a request, interpreted (the controller's flags), against 2 for a path string.
+  const server = new URL(connection.server);
+  const plain = server.protocol === 'http:';
+  const send = plain ? http.request : https.request;
+  const target = {
+    protocol: server.protocol,
+    hostname: server.hostname.startsWith('[') ? server.hostname.slice(1, -1) : server.hostname,
+    port: server.port || undefined,
+    agent: plain ? undefined : agent,
+  };
+  // A server behind a proxy that serves the API under a path (`https://proxy/k8s/clusters/c1`).
+  const prefix = server.pathname.replace(/\/+$/, '');
+  return ({ method, path, headers, body, signal, timeoutMs }) =>
     new Promise((resolve, reject) => {
-      const plain = url.protocol === 'http:';
-      const send = plain ? http.request : https.request;
-      const req = send(url, { method, headers, agent: plain ? undefined : agent, signal }, (res) =>
+      const req = send({ ...target, path: prefix + path, method, headers, signal }, (res) =>
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }),
       );
       if (timeoutMs) {
         req.setTimeout(timeoutMs, () =>
           req.destroy(
-            new ThurkubeError('Transient', `${method} ${url.pathname}: no answer within ${timeoutMs} ms`),
+            new ThurkubeError('Transient', `${method} ${pathOnly(path)}: no answer within ${timeoutMs} ms`),
           ),
         );
       } else req.setTimeout(0); // a socket taken from the pool drops its idle timer
@@ -75,9 +87,17 @@ export function nodeTransport(connection: Connection, idleMs = IDLE_CONNECTION_M
         reject(
           error instanceof ThurkubeError
             ? error
-            : new ThurkubeError('Transient', `${method} ${url.pathname}: ${error.message}`, { cause: error }),
+            : new ThurkubeError('Transient', `${method} ${pathOnly(path)}: ${error.message}`, {
+                cause: error,
+              }),
         ),
       );
       req.end(body);
     });
 }
+
+/** A request's path without its query, for messages. */
+export const pathOnly = (path: string) => {
+  const query = path.indexOf('?');
+  return query < 0 ? path : path.slice(0, query);
+};

@@ -76,10 +76,11 @@ function http2Transport(connection: Connection): Transport {
     session = s;
     return s;
   };
-  return ({ method, url, headers, body, signal, timeoutMs }) =>
+  const origin = new URL(connection.server).origin;
+  return ({ method, path, headers, body, signal, timeoutMs }) =>
     new Promise((resolve, reject) => {
-      const s = connect(url.origin);
-      const outgoing: http2.OutgoingHttpHeaders = { ':method': method, ':path': url.pathname + url.search };
+      const s = connect(origin);
+      const outgoing: http2.OutgoingHttpHeaders = { ':method': method, ':path': path };
       for (const [name, value] of Object.entries(headers)) outgoing[name.toLowerCase()] = value;
       const stream = s.request(outgoing, { signal, endStream: body === undefined });
       if (open++ === 0) s.ref();
@@ -97,13 +98,11 @@ function http2Transport(connection: Connection): Transport {
       });
       if (timeoutMs)
         stream.setTimeout(timeoutMs, () =>
-          stream.destroy(
-            new ThurkubeError('Transient', `${method} ${url.pathname}: no answer in ${timeoutMs} ms`),
-          ),
+          stream.destroy(new ThurkubeError('Transient', `${method} ${path}: no answer in ${timeoutMs} ms`)),
         );
       // Once answered, an error ends the body, and whoever reads it sees the error there.
       stream.on('error', (error) => {
-        if (!answered) reject(new ThurkubeError('Transient', `${method} ${url.pathname}: ${error.message}`));
+        if (!answered) reject(new ThurkubeError('Transient', `${method} ${path}: ${error.message}`));
       });
       if (body !== undefined) stream.end(body);
     });
