@@ -28,6 +28,7 @@ afterEach(async () => {
 async function server() {
   const s = createServer({ cert: leaf.certPem, key: leaf.keyPem, keepAliveTimeout: 600_000 }, (req, res) => {
     if (req.url?.includes('/where')) return res.end(req.url);
+    if (req.url === '/who') return res.end(req.headers.authorization ?? 'nobody');
     if (req.url !== '/watch') return res.end('{}');
     // A watch: one line, then silence for longer than the client's idle time, then the rest.
     res.write('{"type":"ADDED"}\n');
@@ -79,11 +80,16 @@ describe('nodeTransport', () => {
     expect(s.opened()).toBe(1);
   });
 
-  it('sends the path and query as given, under the path of a server behind a proxy', async () => {
+  it('sends the path and query as given, under the path of a server behind a proxy, with its credentials', async () => {
     const s = await server();
     const at = async (server: string) =>
       (await get(nodeTransport({ server, ca: ca.certPem }), '/api/v1/where?labelSelector=a%3Db')).body;
     expect(await at(s.url)).toBe('/api/v1/where?labelSelector=a%3Db');
     expect(await at(`${s.url}/k8s/clusters/c-1/`)).toBe('/k8s/clusters/c-1/api/v1/where?labelSelector=a%3Db');
+    const who = async (server: string) => (await get(nodeTransport({ server, ca: ca.certPem }), '/who')).body;
+    expect(await who(s.url)).toBe('nobody');
+    expect(await who(s.url.replace('https://', 'https://ad%40min:pw@'))).toBe(
+      `Basic ${Buffer.from('ad@min:pw').toString('base64')}`,
+    );
   });
 });

@@ -67,6 +67,10 @@ export function nodeTransport(connection: Connection, idleMs = IDLE_CONNECTION_M
     protocol: server.protocol,
     hostname: server.hostname.startsWith('[') ? server.hostname.slice(1, -1) : server.hostname,
     port: server.port || undefined,
+    // Credentials in the server's URL (`https://user:pw@host`), sent as Basic auth as Node sends a URL's.
+    auth: server.username
+      ? `${decodeURIComponent(server.username)}:${decodeURIComponent(server.password)}`
+      : undefined,
     agent: plain ? undefined : agent,
   };
   // A server behind a proxy that serves the API under a path (`https://proxy/k8s/clusters/c1`).

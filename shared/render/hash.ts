@@ -23,7 +23,8 @@ const UNLIKE_JSON = Symbol('unlike JSON');
  * `value` with every object's keys in sorted order; the same objects where they were already.
  * UNLIKE_JSON for what a copy cannot hold in that order (a key starting with a digit: objects
  * list integer keys first, whatever the order they were set in) and for what JSON.stringify
- * writes unlike the walk: an undefined array element, a function, a symbol, a Date or other class.
+ * writes unlike the walk: an undefined array element, a function, a symbol, a Date or other class,
+ * a toJSON method (own or inherited), and a "__proto__" key. Getters are read twice: values are data.
  * Written as plain loops: this runs interpreted in the controller.
  */
 function inKeyOrder(value: object): unknown {
@@ -31,6 +32,7 @@ function inKeyOrder(value: object): unknown {
 }
 
 function arrayInKeyOrder(array: unknown[]): unknown {
+  if ('toJSON' in array) return UNLIKE_JSON;
   let copy: unknown[] | undefined;
   for (let i = 0; i < array.length; i++) {
     const item = array[i];
@@ -53,7 +55,7 @@ function arrayInKeyOrder(array: unknown[]): unknown {
 function objectInKeyOrder(value: object): unknown {
   // A Date, a Map, any class (a null prototype or an own "constructor" key too: the walk is right
   // for anything, just slower).
-  if (value.constructor !== Object) return UNLIKE_JSON;
+  if (value.constructor !== Object || 'toJSON' in value) return UNLIKE_JSON;
   const object = value as Record<string, unknown>;
   const keys = Object.keys(object);
   let ordered = true;
@@ -75,11 +77,15 @@ function objectInKeyOrder(value: object): unknown {
       copy[key] = sorted;
     }
   }
-  if (ordered) return copy ?? object;
-  const from = copy ?? object;
+  return ordered ? (copy ?? object) : withKeysSorted(copy ?? object, keys);
+}
+
+function withKeysSorted(object: Record<string, unknown>, keys: string[]): unknown {
+  // An assignment of "__proto__" sets the copy's prototype, not a key.
+  if (keys.includes('__proto__')) return UNLIKE_JSON;
   const out: Record<string, unknown> = {};
   keys.sort();
-  for (let i = 0; i < keys.length; i++) out[keys[i] as string] = from[keys[i] as string];
+  for (let i = 0; i < keys.length; i++) out[keys[i] as string] = object[keys[i] as string];
   return out;
 }
 

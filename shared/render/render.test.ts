@@ -219,6 +219,10 @@ describe('configHash', () => {
       Object.assign(Object.create(null), { z: 1, y: [2] }),
       { constructor: 'label', b: { d: 1, c: 2 } },
       { b: [undefined, { y: 1, x: 2 }], a: null },
+      JSON.parse('{"b":1,"__proto__":{"y":1,"x":2}}'),
+      { spec: JSON.parse('{"z":1,"__proto__":"v"}') },
+      Object.assign([1, 2], { toJSON: () => 'x' }),
+      { b: 1, a: Object.create({ toJSON: () => 'y' }) },
     ];
     for (const v of odd) expect(stableJson(v)).toBe(reference(v));
   });
