@@ -221,6 +221,7 @@ describe('configHash', () => {
       { b: [undefined, { y: 1, x: 2 }], a: null },
       JSON.parse('{"b":1,"__proto__":{"y":1,"x":2}}'),
       { spec: JSON.parse('{"z":1,"__proto__":"v"}') },
+      JSON.parse('{"__proto__":{"y":1,"x":2},"a":1}'),
       Object.assign([1, 2], { toJSON: () => 'x' }),
       { b: 1, a: Object.create({ toJSON: () => 'y' }) },
     ];
