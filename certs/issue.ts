@@ -118,6 +118,12 @@ async function next(
         generation: state.generation,
       };
     }
+    case 'note-next-ca-trusted':
+      return { ...state, nextCaTrustedSince: now };
+    case 'note-next-ca-untrusted': {
+      const { nextCaTrustedSince: _, ...rest } = state;
+      return rest;
+    }
     case 'prune-trusted':
       return { ...state, trusted: trustedWith(state.trusted, [], now) };
   }

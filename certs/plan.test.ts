@@ -117,23 +117,53 @@ describe('plan', () => {
       expect(published.generation).toBe(current.generation + 1);
     });
 
-    it('2. waits while a webhook configuration does not trust it, or the overlap has not passed', async () => {
+    it('2. notes when every webhook configuration first trusts it, and counts the overlap from then', async () => {
       expect(plan(input(published, at(40.6), { nextCaTrusted: false })).action).toBe('keep');
-      const early = plan(input(published, new Date(publishAt.getTime() + 30_000)));
+      // Trust is first seen 50 s after the publication (a slow key, a late caBundle patch).
+      const seenAt = new Date(publishAt.getTime() + 50_000);
+      const note = step(plan(input(published, seenAt)));
+      expect(note).toEqual({
+        action: 'note-next-ca-trusted',
+        reason: 'every webhook configuration trusts the next CA; the overlap starts now',
+      });
+      const noted = await execute(note, published, options, seenAt);
+      expect(noted.nextCaTrustedSince).toEqual(seenAt);
+      expect(noted.generation).toBe(published.generation);
+      // A minute after the publication but not after the trust: not yet.
+      const early = plan(input(noted, new Date(publishAt.getTime() + 61_000)));
       expect(early.action).toBe('keep');
-      if (early.action === 'keep') expect(early.recheckAt.getTime()).toBe(publishAt.getTime() + 60_000);
+      if (early.action === 'keep') expect(early.recheckAt.getTime()).toBe(seenAt.getTime() + 60_000);
+    });
+
+    it('2. starts the overlap again when a webhook configuration lost the next CA', async () => {
+      const seenAt = new Date(publishAt.getTime() + 1_000);
+      const noted = await execute(step(plan(input(published, seenAt))), published, options, seenAt);
+      const later = new Date(seenAt.getTime() + 120_000);
+      const lost = step(plan(input(noted, later, { nextCaTrusted: false })));
+      expect(lost).toEqual({
+        action: 'note-next-ca-untrusted',
+        reason: 'a webhook configuration no longer trusts the next CA',
+      });
+      const cleared = await execute(lost, noted, options, later);
+      expect(cleared.nextCaTrustedSince).toBeUndefined();
+      expect(cleared.nextCa).toEqual(noted.nextCa);
+      // Back in the caBundle: noted afresh, so the full overlap passes again before it signs.
+      expect(plan(input(cleared, later)).action).toBe('note-next-ca-trusted');
     });
 
     it('2. then promotes it: the new leaf is signed by the next CA, the bundle keeps both', async () => {
-      const when = at(40.6);
-      const p = step(plan(input(published, when)));
+      const seenAt = new Date(publishAt.getTime() + 1_000);
+      const noted = await execute(step(plan(input(published, seenAt))), published, options, seenAt);
+      const when = new Date(seenAt.getTime() + 60_000);
+      const p = step(plan(input(noted, when)));
       expect(p).toEqual({
         action: 'promote-next-ca',
-        reason: 'every webhook configuration trusts the next CA',
+        reason: `every webhook configuration has trusted the next CA since ${seenAt.toISOString()}`,
       });
-      const promoted = await execute(p, published, options, when);
+      const promoted = await execute(p, noted, options, when);
       expect(promoted.ca).toEqual(published.nextCa);
       expect(promoted.nextCa).toBeUndefined();
+      expect(promoted.nextCaTrustedSince).toBeUndefined();
       expect(signedBy(promoted.leaf.certPem, promoted.ca.certPem)).toBe(true);
       expect(promoted.trusted).toEqual(published.trusted);
       expect(promoted.generation).toBe(published.generation);

@@ -5,8 +5,10 @@
  *
  * A CA rotation takes three steps, so that no peer ever sees a leaf it cannot verify:
  * 1. publish: a next CA joins the trust bundle (caBundle) beside the current one; nothing signed by it yet;
- * 2. promote: once every webhook configuration trusts it (and `overlapMs` passed, for the API
- *    server's caches), it becomes the CA and signs a new leaf;
+ * 2. promote: once every webhook configuration has trusted it for `overlapMs` (the API server's
+ *    caches), it becomes the CA and signs a new leaf. The overlap counts from the moment a replica
+ *    first read the next CA in every configuration, noted in the Secret: counted from the
+ *    publication instead, a slow key generation or a late caBundle patch would eat into it;
  * 3. prune: the old CA leaves the bundle when it expires (so did every leaf it signed).
  */
 import { parseCert, samePem, signedBy } from './inspect.js';
@@ -32,6 +34,8 @@ export type Plan =
   | { action: 'issue'; reason: string }
   | { action: 'renew-leaf'; reason: string }
   | { action: 'publish-next-ca'; reason: string }
+  | { action: 'note-next-ca-trusted'; reason: string }
+  | { action: 'note-next-ca-untrusted'; reason: string }
   | { action: 'promote-next-ca'; reason: string }
   | { action: 'prune-trusted'; reason: string }
   | { action: 'keep'; reason: string; recheckAt: Date };
@@ -49,10 +53,25 @@ export function plan(input: PlanInput): Plan {
   if (!isValidAt(ca, now)) return { action: 'issue', reason: `the CA ${needsRenewal(ca, now).reason}` };
 
   if (state.nextCa) {
-    const published = state.nextCaPublishedAt?.getTime() ?? 0;
-    const promoteAt = new Date(published + input.overlapMs);
-    if (input.nextCaTrusted && now >= promoteAt) {
-      return { action: 'promote-next-ca', reason: 'every webhook configuration trusts the next CA' };
+    const since = state.nextCaTrustedSince;
+    if (input.nextCaTrusted && !since) {
+      return {
+        action: 'note-next-ca-trusted',
+        reason: 'every webhook configuration trusts the next CA; the overlap starts now',
+      };
+    }
+    if (!input.nextCaTrusted && since) {
+      // Someone replaced a caBundle (a helm upgrade, say): the overlap starts again once it is back.
+      return {
+        action: 'note-next-ca-untrusted',
+        reason: 'a webhook configuration no longer trusts the next CA',
+      };
+    }
+    if (input.nextCaTrusted && since && now.getTime() >= since.getTime() + input.overlapMs) {
+      return {
+        action: 'promote-next-ca',
+        reason: `every webhook configuration has trusted the next CA since ${since.toISOString()}`,
+      };
     }
   } else {
     const caRenewal = needsRenewal(ca, now, fraction);
@@ -103,8 +122,9 @@ function recheckAt(state: CertState, input: PlanInput, fraction: number): Date {
   const moments = [leaf.notAfter.getTime(), ca.notAfter.getTime()];
   const leafDue = renewalTime(leaf, fraction).getTime();
   if (leafDue > input.now.getTime()) moments.push(leafDue);
-  if (state.nextCa) moments.push((state.nextCaPublishedAt?.getTime() ?? 0) + input.overlapMs);
-  else moments.push(renewalTime(ca, fraction).getTime());
+  // A next CA not yet trusted everywhere is looked at again by the poll and the Secret's watch.
+  if (state.nextCaTrustedSince) moments.push(state.nextCaTrustedSince.getTime() + input.overlapMs);
+  else if (!state.nextCa) moments.push(renewalTime(ca, fraction).getTime());
   for (const pem of state.trusted) moments.push(parseCert(pem).notAfter.getTime());
   const future = moments.filter((m) => m > input.now.getTime());
   return new Date(future.length > 0 ? Math.min(...future) : input.now.getTime() + 86_400_000);

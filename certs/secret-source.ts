@@ -22,6 +22,7 @@ import { isValidAt } from './renewal.js';
 import type { CertificateSource, ServingCertificate } from './source.js';
 import {
   ANNOTATION_NEXT_CA_PUBLISHED,
+  ANNOTATION_NEXT_CA_TRUSTED,
   type CertState,
   type SecretObject,
   secretFor,
@@ -184,9 +185,10 @@ export class SecretCertificateSource implements CertificateSource {
       resourceVersion: existing?.metadata.resourceVersion,
     });
     if (!existing) return client.create<SecretObject>(RESOURCES.secrets, body);
-    // Keep what others put on the Secret (labels, annotations), minus the rotation marker we own.
+    // Keep what others put on the Secret (labels, annotations), minus the rotation markers we own.
     const annotations = { ...existing.metadata.annotations, ...body.metadata.annotations };
     if (!state.nextCa) delete annotations[ANNOTATION_NEXT_CA_PUBLISHED];
+    if (!state.nextCaTrustedSince) delete annotations[ANNOTATION_NEXT_CA_TRUSTED];
     body.metadata.labels = { ...existing.metadata.labels, ...body.metadata.labels };
     body.metadata.annotations = annotations;
     return client.request<SecretObject>(

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '../shared/time.js';
 import { certFlagsFrom } from './flags.js';
 import { execute, serviceDnsNames } from './issue.js';
-import { ANNOTATION_GENERATION, ANNOTATION_NEXT_CA_PUBLISHED, secretFor, stateFromSecret } from './state.js';
+import {
+  ANNOTATION_GENERATION,
+  ANNOTATION_NEXT_CA_PUBLISHED,
+  ANNOTATION_NEXT_CA_TRUSTED,
+  secretFor,
+  stateFromSecret,
+} from './state.js';
 
 const now = new Date();
 const options = {
@@ -38,6 +44,15 @@ describe('the certificate Secret', () => {
     expect(secret.metadata.resourceVersion).toBe('42');
     expect(secret.metadata.annotations?.[ANNOTATION_NEXT_CA_PUBLISHED]).toBe(now.toISOString());
     expect(stateFromSecret(secret)).toEqual({ state: rotating });
+    expect(secret.metadata.annotations?.[ANNOTATION_NEXT_CA_TRUSTED]).toBeUndefined();
+    const seenAt = new Date(now.getTime() + 5_000);
+    const trusted = { ...rotating, nextCaTrustedSince: seenAt };
+    const noted = secretFor(trusted, at);
+    expect(noted.metadata.annotations?.[ANNOTATION_NEXT_CA_TRUSTED]).toBe(seenAt.toISOString());
+    expect(stateFromSecret(noted)).toEqual({ state: trusted });
+    // An unreadable moment counts as not seen yet, so the overlap is never cut short.
+    noted.metadata.annotations = { ...noted.metadata.annotations, [ANNOTATION_NEXT_CA_TRUSTED]: 'soon' };
+    expect(stateFromSecret(noted).state?.nextCaTrustedSince).toBeUndefined();
   });
 
   it('says why a Secret cannot be used: a missing key, or a key that belongs to another certificate', async () => {

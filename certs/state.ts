@@ -24,6 +24,8 @@ export interface CertState {
   /** A CA published in `trusted` ahead of use; it signs leaves once every webhook configuration trusts it. */
   nextCa?: KeyPair;
   nextCaPublishedAt?: Date;
+  /** When a replica first read the next CA in every webhook configuration; the overlap counts from here. */
+  nextCaTrustedSince?: Date;
   /** Grows whenever `trusted` changes, so that a replica with an older view never overwrites a newer caBundle. */
   generation: number;
 }
@@ -40,6 +42,7 @@ export const SECRET_KEYS = {
 
 export const ANNOTATION_GENERATION = `${GROUP}/ca-bundle-generation`;
 export const ANNOTATION_NEXT_CA_PUBLISHED = `${GROUP}/next-ca-published-at`;
+export const ANNOTATION_NEXT_CA_TRUSTED = `${GROUP}/next-ca-trusted-since`;
 
 export interface SecretObject extends KubeObject {
   apiVersion: 'v1';
@@ -68,6 +71,8 @@ export function secretFor(
     data[SECRET_KEYS.nextCaCert] = b64(state.nextCa.certPem);
     data[SECRET_KEYS.nextCaKey] = b64(state.nextCa.keyPem);
     annotations[ANNOTATION_NEXT_CA_PUBLISHED] = (state.nextCaPublishedAt ?? new Date(0)).toISOString();
+    if (state.nextCaTrustedSince)
+      annotations[ANNOTATION_NEXT_CA_TRUSTED] = state.nextCaTrustedSince.toISOString();
   }
   return {
     apiVersion: 'v1',
@@ -127,6 +132,9 @@ export function stateFromSecret(secret: SecretObject): Decoded {
       state.nextCa = next;
       const at = new Date(annotations[ANNOTATION_NEXT_CA_PUBLISHED] ?? 0);
       state.nextCaPublishedAt = Number.isNaN(at.getTime()) ? new Date(0) : at;
+      // Unreadable means not seen yet: the overlap then starts at the next look, never earlier.
+      const since = new Date(annotations[ANNOTATION_NEXT_CA_TRUSTED] ?? Number.NaN);
+      if (!Number.isNaN(since.getTime())) state.nextCaTrustedSince = since;
     }
   }
   return { state };

@@ -168,8 +168,8 @@ describe('SecretCertificateSource on a real cluster', () => {
       // Seconds, not days; still long beside an issuance (two RSA keys, about a second on a busy machine).
       leafLifetimeMs: 15_000,
       caLifetimeMs: 36_000,
-      // Longer than a key generation blocking this process (the sources run here) between reading the
-      // bundle and the handshake, so a client never holds a bundle older than the promoted CA.
+      // Counted from the moment a replica read the next CA in both configurations: longer than this
+      // process (busy with the sources too) can take from reading the bundle to the handshake.
       overlapMs: 3_000,
       pollIntervalMs: 500,
     };
@@ -184,6 +184,11 @@ describe('SecretCertificateSource on a real cluster', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
+    // The source serves its first certificate a moment before it patches the caBundle; the API server
+    // calls nobody before that either. Renewals and rotations are what this test is about.
+    await eventually('the first CA in the caBundle', async () =>
+      (await caBundles(webhooks)).every((b) => splitPems(b).some((ca) => signedBy(first.certPem, ca))),
+    );
 
     const seen = { ok: 0, failures: [] as string[], serials: new Set<string>(), issuers: new Set<string>() };
     const deadline = Date.now() + 46_000;
