@@ -49,6 +49,10 @@ Options:
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
   --help                   show this help
 
+Environment:
+  THURKUBE_HTTP_CLIENT=node  Node's HTTP client for every request to the API server (default: our own
+                           HTTP/1.1 client for short requests, Node's for watches)
+
 ${CERT_FLAGS_HELP}`;
 
 /** Parses the flags; `undefined` means --help was asked. Throws an Invalid error for bad flags. */

@@ -36,7 +36,11 @@ Options:
   --reuse-port             share that port with other processes of the same user (SO_REUSEPORT,
                            Node >= 22.12): replicas on one host network (hostNetwork)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default info)
-  -h, --help               this text`;
+  -h, --help               this text
+
+Environment:
+  THURKUBE_HTTP_CLIENT=node  Node's HTTP client for every request to the API server (default: our own
+                           HTTP/1.1 client for short requests, Node's for watches)`;
 
 export type ControllerConfig = ControllerOptions & { logLevel: LogLevel };
 

@@ -9,8 +9,9 @@ import { StringDecoder } from 'node:string_decoder';
 import { type ErrorKind, ThurkubeError } from '../errors.js';
 import { sleep } from '../time.js';
 import type { Connection } from './config.js';
+import { defaultTransport } from './raw-transport.js';
 import { type PathOptions, type ResourceType, resourcePath } from './resources.js';
-import { type HttpResponse, nodeTransport, type Transport } from './transport.js';
+import type { HttpResponse, ResponseBody, Transport } from './transport.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -91,10 +92,15 @@ export function retryAfterMs(value: string | string[] | undefined, now = Date.no
  * optimising compilers, as the controller runs). An error thrown by `onChunk` ends the body and
  * rejects, as it ends a `for await` loop.
  */
-export function eachChunk(
-  body: AsyncIterable<Buffer | string>,
-  onChunk: (chunk: Buffer | string) => void,
-): Promise<void> {
+export function eachChunk(body: ResponseBody, onChunk: (chunk: Buffer | string) => void): Promise<void> {
+  if (Array.isArray(body)) {
+    try {
+      for (const chunk of body) onChunk(chunk);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   if (!(body instanceof Readable))
     return (async () => {
       for await (const chunk of body) onChunk(chunk);
@@ -118,7 +124,7 @@ export function eachChunk(
   });
 }
 
-async function readAll(body: AsyncIterable<Buffer | string>): Promise<string> {
+async function readAll(body: ResponseBody): Promise<string> {
   const chunks: Buffer[] = [];
   await eachChunk(body, (chunk) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
   // Most answers come in one chunk: decoded where it is, not copied first.
@@ -156,7 +162,7 @@ export class KubeClient {
     options: KubeClientOptions = {},
   ) {
     this.server = new URL(connection.server);
-    this.transport = options.transport ?? nodeTransport(connection);
+    this.transport = options.transport ?? defaultTransport(connection);
     this.fence = options.fence;
   }
 

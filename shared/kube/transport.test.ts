@@ -3,30 +3,16 @@
  * requests, and one left idle is closed by us before the API server would close it (90 s there,
  * shortened here), so no request is ever sent on a connection the server is closing.
  */
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { testPki } from '../../test/fixtures/admission/loopback.js';
+import { describe, expect, it } from 'vitest';
+import { loopbackHttps } from '../../test/fixtures/loopback-https.js';
 import { eventually } from '../../test/support/eventually.js';
 import { nodeTransport } from './transport.js';
 
-// A CA and a serving certificate for 127.0.0.1; only their PEMs are used, not the files.
-const pki = testPki();
-pki.remove();
-const { ca, serving: leaf } = pki;
+const { ca, server: serve } = loopbackHttps();
 
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    server.close();
-  }
-});
-
-/** A server that keeps connections for ten minutes, counting those open and those ever opened. */
-async function server() {
-  const s = createServer({ cert: leaf.certPem, key: leaf.keyPem, keepAliveTimeout: 600_000 }, (req, res) => {
+/** A server answering as the tests below need: its path, the credentials, or a slow watch. */
+const server = () =>
+  serve((req, res) => {
     if (req.url?.includes('/where')) return res.end(req.url);
     if (req.url === '/who') return res.end(req.headers.authorization ?? 'nobody');
     if (req.url !== '/watch') return res.end('{}');
@@ -34,19 +20,6 @@ async function server() {
     res.write('{"type":"ADDED"}\n');
     setTimeout(() => res.end('{"type":"BOOKMARK"}\n'), 900);
   });
-  const sockets = new Set<Socket>();
-  let opened = 0;
-  s.on('secureConnection', (socket: Socket) => {
-    opened += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  servers.push(s);
-  const url = `https://127.0.0.1:${(s.address() as AddressInfo).port}`;
-  return { url, open: () => sockets.size, opened: () => opened };
-}
 
 async function get(transport: ReturnType<typeof nodeTransport>, path = '/version') {
   const res = await transport({ method: 'GET', path, headers: {} });

@@ -26,9 +26,14 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  /** The body chunk by chunk; a watch's body ends when the server closes it or the signal aborts. */
-  body: AsyncIterable<Buffer | string>;
+  /**
+   * The body chunk by chunk; a watch's body ends when the server closes it or the signal aborts.
+   * An array when the transport read it whole before answering.
+   */
+  body: ResponseBody;
 }
+
+export type ResponseBody = AsyncIterable<Buffer | string> | readonly (Buffer | string)[];
 
 export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
 

@@ -1,13 +1,13 @@
 /**
- * HTTP/1.1 against HTTP/2 for the API client, on a private local control plane: would the
- * controller converge faster over one HTTP/2 connection, as client-go talks, than over the
- * keep-alive HTTPS connections of its transport (shared/kube/transport.ts)? The same requests
- * both ways (create, server-side apply and get of ConfigMaps, 16 in flight, a watch of them open
- * as the controller's caches are) from a process with the controller's V8 flags, the two
- * protocols alternating round by round. Reported: wall time, and CPU per request of the client,
- * the API server and etcd. On two cores the API server is the bottleneck, so its CPU decides.
+ * The API client's transports side by side, on a private local control plane: Node's HTTP/1.1
+ * client (keep-alive HTTPS connections) against HTTP/2 over one connection, as client-go talks, or
+ * against our own HTTP/1.1 client (shared/kube/raw-transport.ts). The same requests each way
+ * (create, server-side apply and get of ConfigMaps, 16 in flight, a watch of them open as the
+ * controller's caches are) from a process with the controller's V8 flags, alternating round by
+ * round. Reported: wall time, and CPU per request of the client, the API server and etcd. On two
+ * cores the API server is the bottleneck, so its CPU decides.
  *
- * Not part of `npm run bench`: it answered one question (README "Performance"). The HTTP/2
+ * Not part of `npm run bench`: it answered two questions (README "Performance"). The HTTP/2
  * transport lives here, not in the product, because it lost.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,7 @@ import { CONTROLLER_NODE_OPTIONS, CONTROLLER_V8_FLAGS, cpuSeconds } from '../../
 import { ThurkubeError } from '../../shared/errors.js';
 import { KubeClient } from '../../shared/kube/client.js';
 import { type Connection, loadKubeConfig } from '../../shared/kube/config.js';
+import { rawTransport } from '../../shared/kube/raw-transport.js';
 import { RESOURCES } from '../../shared/kube/resources.js';
 import { nodeTransport, type Transport } from '../../shared/kube/transport.js';
 import { pool } from './controller-bench.js';
@@ -29,16 +30,18 @@ import { median, round } from './stats.js';
 
 const HELP = `Usage: npx tsx test/bench/transport-bench.ts [options]
 
-HTTP/1.1 (the API client's transport) against HTTP/2 (one session, as client-go talks) on a
-private local control plane: the same creates, server-side applies and gets of ConfigMaps.
+Node's HTTP/1.1 client against another transport on a private local control plane: the same
+creates, server-side applies and gets of ConfigMaps.
 
   --requests N   ConfigMaps per round; each is created, applied and read (default 2000)
-  --rounds R     rounds of each protocol, alternating (default 3)
+  --rounds R     rounds of each transport, alternating (default 3)
+  --against T    http2 (one session, as client-go talks; the default) or raw (our own HTTP/1.1
+                 client, shared/kube/raw-transport.ts)
   --out FILE     write the raw figures there as JSON
   --help         this text
 `;
 
-type Protocol = 'http1' | 'http2';
+type Protocol = 'http1' | 'http2' | 'raw';
 
 interface Round {
   protocol: Protocol;
@@ -118,7 +121,12 @@ async function measure(
   etcd: number,
 ): Promise<Round> {
   const connection = loadKubeConfig(kubeconfig);
-  const transport = protocol === 'http2' ? http2Transport(connection) : nodeTransport(connection);
+  const transport =
+    protocol === 'http2'
+      ? http2Transport(connection)
+      : protocol === 'raw'
+        ? rawTransport(connection, nodeTransport(connection))
+        : nodeTransport(connection);
   const client = new KubeClient(connection, { transport });
   // The watch is open once it has sent its first ADDED of the state it starts from, which holds at
   // least the marker (and the namespace's kube-root-ca.crt, which may come before it or after).
@@ -181,6 +189,7 @@ async function main(): Promise<void> {
     options: {
       requests: { type: 'string', default: '2000' },
       rounds: { type: 'string', default: '3' },
+      against: { type: 'string', default: 'http2' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
       // Internal: one measured round in a child process with the controller's flags.
@@ -220,7 +229,8 @@ async function main(): Promise<void> {
     const admin = new KubeClient(loadKubeConfig(cluster.kubeconfig));
     const rounds: Round[] = [];
     for (let r = 0; r < Number(values.rounds); r++) {
-      for (const protocol of (r % 2 ? ['http2', 'http1'] : ['http1', 'http2']) as Protocol[]) {
+      const other = values.against as Protocol;
+      for (const protocol of (r % 2 ? [other, 'http1'] : ['http1', other]) as Protocol[]) {
         const namespace = `transport-${protocol}-${r}`;
         await admin.create(RESOURCES.namespaces, {
           apiVersion: 'v1',
@@ -254,18 +264,20 @@ async function main(): Promise<void> {
           key,
           {
             http1: of('http1', key),
-            http2: of('http2', key),
-            ratio: round(of('http2', key) / of('http1', key)),
+            [values.against as Protocol]: of(values.against as Protocol, key),
+            ratio: round(of(values.against as Protocol, key) / of('http1', key)),
           },
         ],
       ),
     );
     process.stdout.write(
       `medians of ${values.rounds} rounds, ${requests} ConfigMaps each (create, apply, get):\n` +
-        `  figure                      HTTP/1.1   HTTP/2   HTTP/2 / HTTP/1.1\n${Object.entries(figures)
+        `  figure                      HTTP/1.1   ${values.against}   ${values.against} / HTTP/1.1\n${Object.entries(
+          figures,
+        )
           .map(
             ([key, f]) =>
-              `  ${key.padEnd(26)} ${String(f.http1).padStart(9)} ${String(f.http2).padStart(8)}   ${f.ratio}`,
+              `  ${key.padEnd(26)} ${String(f.http1).padStart(9)} ${String(f[values.against as Protocol]).padStart(8)}   ${f.ratio}`,
           )
           .join('\n')}\n`,
     );

@@ -171,9 +171,10 @@ describe('chart: rendering', () => {
       deployment,
     ).spec?.template.spec?.containers[0]?.env;
 
-  it('runs the controller with the V8 heap options the benchmarks measure, beside the API server address', async () => {
+  it('runs the controller with the V8 heap options the benchmarks measure and the HTTP client chosen, beside the API server address', async () => {
     expect(await envOf('thurkube-controller')).toEqual([
       { name: 'NODE_OPTIONS', value: CONTROLLER_NODE_OPTIONS },
+      { name: 'THURKUBE_HTTP_CLIENT', value: 'thurkube' },
       { name: 'THURKUBE_V8_FLAGS', value: CONTROLLER_V8_FLAGS },
     ]);
     expect(
@@ -182,21 +183,30 @@ describe('chart: rendering', () => {
         'apiServer.port': 6443,
         'controller.nodeOptions': '--max-old-space-size=900',
         'controller.v8Flags': '',
+        kubeHttpClient: 'node',
       }),
     ).toEqual([
       { name: 'NODE_OPTIONS', value: '--max-old-space-size=900' },
+      { name: 'THURKUBE_HTTP_CLIENT', value: 'node' },
       { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' },
       { name: 'KUBERNETES_SERVICE_PORT', value: '6443' },
     ]);
   });
 
-  it('runs the webhook with the V8 heap options the storm benchmark measures', async () => {
+  it('runs the webhook with the V8 heap options the storm benchmark measures, and the HTTP client chosen', async () => {
     expect(await envOf('thurkube-admission')).toEqual([
       { name: 'NODE_OPTIONS', value: ADMISSION_NODE_OPTIONS },
+      { name: 'THURKUBE_HTTP_CLIENT', value: 'thurkube' },
     ]);
     expect(
-      await envOf('thurkube-admission', { 'admission.nodeOptions': '--max-old-space-size=400' }),
-    ).toEqual([{ name: 'NODE_OPTIONS', value: '--max-old-space-size=400' }]);
+      await envOf('thurkube-admission', {
+        'admission.nodeOptions': '--max-old-space-size=400',
+        kubeHttpClient: 'node',
+      }),
+    ).toEqual([
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=400' },
+      { name: 'THURKUBE_HTTP_CLIENT', value: 'node' },
+    ]);
   });
 });
 
