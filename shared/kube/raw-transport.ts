@@ -2,8 +2,9 @@
  * HTTP/1.1 for the API client's short exchanges, written on TLS sockets directly: a request is one
  * write, an answer is read to its end before it is handed over. Node's http client runs a good
  * deal of JavaScript per exchange (requests, responses and their streams, the agent's events); the
- * controller runs without V8's optimising compilers, so that code runs interpreted. Watches and
- * anything with a signal (long or cancellable) still go through Node's http (`fallback`).
+ * controller runs without V8's optimising compilers, so that code runs interpreted: this one costs
+ * 0.6 times its CPU a request (README "Performance"). Watches and anything with a signal (long or
+ * cancellable) still go through Node's http (`fallback`).
  */
 import { Buffer } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -16,6 +17,7 @@ import {
   IDLE_CONNECTION_MS,
   nodeTransport,
   pathOnly,
+  serverParts,
   type Transport,
 } from './transport.js';
 
@@ -23,6 +25,9 @@ const MAX_SOCKETS = 64;
 const HANG_UP = 'socket hang up';
 /** The socket's own timer: idle in the pool, or waiting for an answer past the request's deadline. */
 const IDLE = 'no bytes within the time allowed';
+const CRLF = Buffer.from('\r\n');
+const HEAD_END = Buffer.from('\r\n\r\n');
+const EMPTY = Buffer.alloc(0);
 const UNSAFE = /[\r\n\0]/;
 
 const unsafeHeader = (headers: Record<string, string>) => {
@@ -30,10 +35,6 @@ const unsafeHeader = (headers: Record<string, string>) => {
     if (UNSAFE.test(name) || UNSAFE.test(headers[name] ?? '')) return `the header ${JSON.stringify(name)}`;
   return undefined;
 };
-const CRLF = Buffer.from('\r\n');
-const HEAD_END = Buffer.from('\r\n\r\n');
-
-const EMPTY = Buffer.alloc(0);
 
 /** The status line and headers (names in lower case, repeated ones joined as Node joins them). */
 function parseHead(head: string): { status: number; headers: IncomingHttpHeaders; keepAlive: boolean } {
@@ -192,11 +193,10 @@ export function rawTransport(
   fallback: Transport,
   idleMs = IDLE_CONNECTION_MS,
 ): Transport {
-  const server = new URL(connection.server);
+  const server = serverParts(connection);
   if (server.protocol !== 'https:') return fallback;
-  const host = server.hostname.startsWith('[') ? server.hostname.slice(1, -1) : server.hostname;
-  const port = Number(server.port || 443);
-  const prefix = server.pathname.replace(/\/+$/, '');
+  const { hostname: host, prefix } = server;
+  const port = Number(server.port ?? 443);
   const secureContext = createSecureContext({
     ca: connection.ca,
     cert: connection.cert,
@@ -205,9 +205,7 @@ export function rawTransport(
   const rejectUnauthorized = !connection.insecureSkipTlsVerify;
   const fixed =
     `Host: ${server.host}\r\n` +
-    (server.username
-      ? `Authorization: Basic ${Buffer.from(`${decodeURIComponent(server.username)}:${decodeURIComponent(server.password)}`).toString('base64')}\r\n`
-      : '');
+    (server.auth ? `Authorization: Basic ${Buffer.from(server.auth).toString('base64')}\r\n` : '');
   const idle: Pooled[] = [];
   let sockets = 0;
   const queue: (() => void)[] = [];
