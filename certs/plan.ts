@@ -61,7 +61,7 @@ export function plan(input: PlanInput): Plan {
       };
     }
     if (!input.nextCaTrusted && since) {
-      // Someone replaced a caBundle (a helm upgrade, say): the overlap starts again once it is back.
+      // Someone replaced a caBundle (by hand, say): the overlap starts again once it is back.
       return {
         action: 'note-next-ca-untrusted',
         reason: 'a webhook configuration no longer trusts the next CA',

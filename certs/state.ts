@@ -21,8 +21,9 @@ export interface CertState {
   leaf: KeyPair;
   /** CA certificates the webhook configurations must trust (their caBundle): `ca`, and during a rotation `nextCa` or the previous CA. */
   trusted: string[];
-  /** A CA published in `trusted` ahead of use; it signs leaves once every webhook configuration trusts it. */
+  /** A CA published in `trusted` ahead of use; it signs leaves once every webhook configuration has trusted it for the overlap. */
   nextCa?: KeyPair;
+  /** When it was published: a record for whoever reads the Secret; the overlap counts from `nextCaTrustedSince`. */
   nextCaPublishedAt?: Date;
   /** When a replica first read the next CA in every webhook configuration; the overlap counts from here. */
   nextCaTrustedSince?: Date;
